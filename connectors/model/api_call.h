@@ -18,6 +18,11 @@ struct ApiCall {
   // Stable across retries and restarts: hash of (event id, call index, body). Used as the
   // outbox's unique key and, where the platform supports it, sent as an idempotency marker.
   std::string idempotency_key;
+  // Calls of one event are delivered in order. A call may capture a value from its 2xx JSON
+  // answer (JSON pointer, e.g. "/id") under a name; later calls of the same event use it as
+  // {{name}} in path or body (Intercom needs a tag's id before tagging a conversation).
+  std::string capture_pointer;
+  std::string capture_as;
 };
 
 }  // namespace deskhook

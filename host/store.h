@@ -1,0 +1,150 @@
+// The durable store: one SQLite database in WAL mode. All writes go through one writer thread
+// that groups many operations into one transaction (group commit); callers block until their
+// operation is committed (or failed). Reads use their own connections and never block writes.
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/model/api_call.h"
+#include "connectors/model/status.h"
+
+struct sqlite3;
+
+namespace deskhook {
+
+struct StoreOptions {
+  std::string path;                 // database file; ":memory:" is not allowed (WAL, readers)
+  int max_batch = 256;              // operations per transaction at most
+  int64_t dedupe_window_s = 86400;  // body-hash dedupe window when the platform gives no id
+  bool synchronous_full = true;     // fsync on every commit (the default; durability)
+};
+
+struct NewEvent {
+  std::string instance;
+  std::string ticket_id;
+  std::string kind;         // EventKindName
+  std::string dedupe_key;   // platform delivery id, or "sha256:<hex of body>" when none
+  bool dedupe_by_hash = false;  // dedupe_key is a body hash: only within dedupe_window_s
+  int64_t received_ms = 0;
+  std::string body;         // the raw body exactly as received
+  std::string meta_json;    // non-secret request facts (delivery id, topic, signature timestamp)
+};
+
+struct AppendResult {
+  int64_t event_id = 0;     // id of the stored event (the earlier one for a duplicate)
+  bool duplicate = false;
+};
+
+enum class EventState { kPending = 0, kDone = 1, kFailed = 2, kSkipped = 3 };
+
+struct StoredEvent {
+  int64_t id = 0;
+  std::string instance, ticket_id, kind, dedupe_key;
+  int64_t received_ms = 0, processed_ms = 0;
+  std::string body, meta_json;
+  EventState state = EventState::kPending;
+};
+
+// One decision-log entry: `stage` is "ingest", "sentiment", "script", "decision", "delivery",
+// "override", ...; `record_json` is a JSON object.
+struct LogEntry {
+  int64_t event_id = 0;
+  std::string stage;
+  std::string record_json;
+  int64_t time_ms = 0;
+};
+
+enum class OutboxState { kPending = 0, kDone = 1, kDead = 2, kDropped = 3 };
+std::string_view OutboxStateName(OutboxState s);  // "pending", "done", "dead", "dropped"
+
+struct OutboxItem {
+  int64_t id = 0;
+  int64_t event_id = 0;
+  int seq = 0;              // position among the event's calls
+  std::string instance, ticket_id;
+  ApiCall call;
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;
+  int last_status = 0;
+  std::string last_error;
+  int64_t created_ms = 0, updated_ms = 0;
+};
+
+// What processing one event produced, written atomically with the event's state change.
+struct ProcessedEvent {
+  int64_t event_id = 0;
+  EventState state = EventState::kDone;
+  int64_t processed_ms = 0;
+  std::vector<LogEntry> log;
+  std::vector<ApiCall> calls;  // become outbox items (seq = index); duplicates by key ignored
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();  // drains the writer, checkpoints, closes
+
+  // Inbox. Blocks until committed. Unavailable when the database cannot accept (disk full,
+  // locked, closing): the HTTP layer answers 503 so the platform retries.
+  Result<AppendResult> AppendEvent(const NewEvent& event);
+
+  // Events not yet processed, in id order, with id > after_id.
+  Result<std::vector<StoredEvent>> PendingEvents(int64_t after_id, int limit);
+  Result<StoredEvent> GetEvent(int64_t id);
+  Result<std::vector<StoredEvent>> EventsForTicket(const std::string& instance,
+                                                   const std::string& ticket_id, int limit);
+  Result<std::vector<StoredEvent>> RecentEvents(int limit);  // newest first
+  Result<int64_t> CountEvents();
+  Result<int64_t> CountPending();
+
+  // Marks the event processed and records its log and outbox calls in one transaction.
+  Status CommitProcessed(const ProcessedEvent& processed);
+  Status AppendLog(const std::vector<LogEntry>& entries);
+  Result<std::vector<LogEntry>> LogFor(int64_t event_id);
+
+  // Outbox.
+  Result<std::vector<OutboxItem>> DueOutbox(int64_t now_ms, int limit);  // pending, due, id order
+  Result<std::vector<OutboxItem>> ListOutbox(std::optional<OutboxState> state, int limit);
+  Result<OutboxItem> GetOutbox(int64_t id);
+  Status UpdateOutbox(const OutboxItem& item);  // state, attempts, next_attempt_ms, last_*
+  Status SetOutboxVar(int64_t event_id, const std::string& name, const std::string& value);
+  Result<std::vector<std::pair<std::string, std::string>>> OutboxVars(int64_t event_id);
+
+  // Per-ticket customer sentiment history (compound per customer message, oldest first).
+  Result<std::vector<double>> SentimentHistory(const std::string& instance,
+                                               const std::string& ticket_id);
+  Status AppendSentiment(const std::string& instance, const std::string& ticket_id,
+                         int64_t event_id, const std::vector<double>& compounds);
+
+  // Script key-value store (ctx.kv).
+  Result<std::optional<std::string>> KvGet(const std::string& script, const std::string& key,
+                                           int64_t now_ms);
+  Status KvSet(const std::string& script, const std::string& key, const std::string& value,
+               int64_t expires_ms);  // 0 = never
+  Result<int64_t> KvIncr(const std::string& script, const std::string& key, int64_t by,
+                         int64_t expires_ms_if_new);
+
+  // Generic write through the group-commit writer, for modules with their own tables
+  // (FAQ index). `fn` runs on the writer thread inside a transaction (its own savepoint).
+  Status Write(std::function<Status(sqlite3*)> fn);
+  // Generic read on a reader connection.
+  Status Read(const std::function<Status(sqlite3*)>& fn);
+
+  // True when a trivial write commits (readiness probe).
+  Status CheckWritable();
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace deskhook
