@@ -1,7 +1,58 @@
-// PLACEHOLDER until the Intercom connector lands.
-#include "connectors/connector.h"
+#include "connectors/intercom/intercom_connector.h"
+
+#include "connectors/common/config_check.h"
+#include "connectors/intercom/intercom_calls.h"
+#include "connectors/intercom/intercom_inbound.h"
+
 namespace deskhook {
-Result<std::unique_ptr<Connector>> MakeIntercomConnector(const InstanceConfig&) {
-  return Status::Internal("intercom connector not built yet");
+namespace {
+
+class IntercomConnector final : public Connector {
+ public:
+  explicit IntercomConnector(InstanceConfig config) : Connector(std::move(config)) {}
+
+  std::string_view kind() const override { return "intercom"; }
+
+  // Intercom signs no timestamp; `now_s` is unused.
+  Status Verify(const HeaderMap& headers, std::string_view body, int64_t /*now_s*/) const override {
+    return VerifyIntercomSignature(config().signing_secret, headers, body);
+  }
+
+  Result<InboundEvent> Parse(const HeaderMap& headers, std::string_view body) const override {
+    return ParseIntercomDelivery(config(), headers, body);
+  }
+
+  std::vector<ApiCall> BuildCalls(const Ticket& ticket, const DecisionSet& decisions,
+                                  std::string_view event_key) const override {
+    return BuildIntercomCalls(config(), ticket, decisions, event_key);
+  }
+
+  std::vector<std::pair<std::string, std::string>> AuthHeaders() const override {
+    std::vector<std::pair<std::string, std::string>> h;
+    if (!config().access_token.empty()) {
+      h.emplace_back("Authorization", "Bearer " + config().access_token);
+    }
+    h.emplace_back("Intercom-Version", config().api_version);
+    h.emplace_back("Accept", "application/json");
+    h.emplace_back("Content-Type", "application/json");
+    return h;
+  }
+
+  bool IsOwnChange(const InboundEvent& event) const override {
+    return IsIntercomOwnChange(config(), event);
+  }
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connector>> MakeIntercomConnector(const InstanceConfig& config) {
+  if (Status s = common::CheckCommonConfig(config); !s.ok()) return s;
+  if (config.api_version.empty()) {
+    return Status::InvalidArgument("connectors[" + config.name + "].api_version is required");
+  }
+  InstanceConfig c = config;
+  if (c.base_url.empty()) c.base_url = "https://api.intercom.io";
+  return std::unique_ptr<Connector>(new IntercomConnector(std::move(c)));
 }
+
 }  // namespace deskhook
