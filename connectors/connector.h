@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -72,6 +73,18 @@ class Connector {
 
   // True when the event was caused by deskhook's own API calls (loop guard).
   virtual bool IsOwnChange(const InboundEvent& event) const = 0;
+
+  // Ambiguous failures (timeout or reset after the request may have reached the platform):
+  // before re-sending `call`, the outbox sends this read-only call when it is not nullopt and
+  // asks EffectPresent(call, <2xx answer body>). True means the effect is already in place:
+  // mark the call done instead of sending it again. nullopt means re-sending is harmless (the
+  // call is idempotent: tags, assignment, priority) or no check exists.
+  // Defaults: no check. Zendesk/Intercom implementations: BuildZendeskEffectCheck /
+  // BuildIntercomEffectCheck and EffectPresentInResponse (connectors/*_calls.h, call_common.h).
+  virtual std::optional<ApiCall> BuildEffectCheck(const ApiCall& call) const { return std::nullopt; }
+  virtual bool EffectPresent(const ApiCall& call, std::string_view check_response) const {
+    return false;
+  }
 
  protected:
   explicit Connector(InstanceConfig config) : config_(std::move(config)) {}
