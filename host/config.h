@@ -1,0 +1,55 @@
+// deskhook's configuration: one JSON file (examples/deskhook.json is the documented example).
+// Secrets may be written as "${ENV_VAR}", {"env": "VAR"} or {"file": "/path"}; they are resolved
+// at load time and never appear in logs or error messages (errors name the field only).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "connectors/connector.h"
+#include "connectors/model/status.h"
+#include "scripts/runtime.h"
+
+namespace deskhook {
+
+struct HttpConfig {
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  std::string tls_cert;           // PEM paths; both or neither
+  std::string tls_key;
+  int threads = 64;               // pool threads; each keep-alive connection holds one
+  size_t body_limit_bytes = 1 << 20;
+  int read_timeout_ms = 5000;
+  int write_timeout_ms = 5000;
+  int keep_alive_timeout_s = 30;
+  int keep_alive_max_requests = 10000;
+  bool tcp_nodelay = true;
+  bool noop_endpoint = false;     // POST /noop answers 200 (benchmark baseline)
+};
+
+struct Config {
+  std::string path;               // the file this came from (for reload)
+  HttpConfig http;
+  std::string store_path = "deskhook.db";
+  int64_t dedupe_window_s = 86400;
+  int workers = 2;
+  std::string admin_token;        // bearer token for /api/*; "" disables the admin API
+  std::string log_level = "info"; // "debug" | "info" | "warn" | "error"
+  std::string extra_lexicon;      // sentiment: operator's own terms file
+  scripts::RuntimeConfig scripts; // paths resolved relative to the config file
+  std::vector<InstanceConfig> connectors;
+  // Sections owned by other modules, validated by them: "faq", "outbox".
+  boost::json::object faq;
+  boost::json::object outbox;
+
+  const InstanceConfig* FindInstance(const std::string& name) const;
+};
+
+// Reads, resolves secrets, validates. InvalidArgument names the field ("connectors[0].kind: ...").
+Result<Config> LoadConfig(const std::string& path);
+Result<Config> ParseConfig(const std::string& json_text, const std::string& base_dir);
+
+}  // namespace deskhook

@@ -1,0 +1,167 @@
+#include "host/daemon.h"
+
+#include <csignal>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "host/admin_api.h"
+#include "host/http_server.h"
+#include "host/ingest.h"
+#include "host/log.h"
+#include "host/metrics.h"
+#include "host/pipeline.h"
+#include "host/store.h"
+#include "sentiment/sentiment.h"
+
+namespace deskhook {
+
+class Daemon::Impl {
+ public:
+  Config config;
+  std::unique_ptr<Store> store;
+  std::vector<std::unique_ptr<Connector>> connectors;
+  std::map<std::string, const Connector*> by_name;
+  std::unique_ptr<sentiment::Scorer> scorer;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Ingest> ingest;
+  std::unique_ptr<AdminApi> admin;
+  std::unique_ptr<HttpServer> http;
+  std::thread http_thread;
+  bool stopped = false;
+};
+
+namespace {
+
+void RegisterSecrets(const Config& c) {
+  log::RegisterSecret(c.admin_token);
+  for (const auto& i : c.connectors) {
+    for (const std::string* s : {&i.signing_secret, &i.api_token, &i.oauth_token, &i.access_token}) {
+      log::RegisterSecret(*s);
+    }
+  }
+}
+
+}  // namespace
+
+Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Daemon::~Daemon() { Shutdown(); }
+
+void Daemon::BlockSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
+  auto impl = std::make_unique<Impl>();
+  log::SetLevel(config.log_level);
+  RegisterSecrets(config);
+
+  for (const auto& inst : config.connectors) {
+    auto c = MakeConnector(inst);
+    if (!c.ok()) return c.status();
+    impl->by_name[inst.name] = c->get();
+    impl->connectors.push_back(std::move(c.value()));
+  }
+  sentiment::Options sopts;
+  sopts.extra_lexicon_path = config.extra_lexicon;
+  std::string error;
+  impl->scorer = sentiment::Scorer::Create(sopts, &error);
+  if (!impl->scorer) return Status::InvalidArgument("sentiment.extra_lexicon: " + error);
+
+  StoreOptions so;
+  so.path = config.store_path;
+  so.dedupe_window_s = config.dedupe_window_s;
+  auto store = Store::Open(so);
+  if (!store.ok()) return store.status();
+  impl->store = std::move(store.value());
+
+  PipelineOptions po;
+  po.workers = config.workers;
+  po.scripts = config.scripts;
+  ProcessorHooks hooks;
+  impl->pipeline = std::make_unique<Pipeline>(po, impl->store.get(), impl->by_name, impl->scorer.get(), hooks);
+
+  Pipeline* pipeline = impl->pipeline.get();
+  impl->ingest = std::make_unique<Ingest>(impl->store.get(), impl->by_name, config.http.body_limit_bytes,
+                                          [pipeline](int64_t, const std::string&, const std::string&) {
+                                            pipeline->Notify();
+                                          });
+  AdminHandlers handlers;
+  impl->admin = std::make_unique<AdminApi>(impl->store.get(), config.admin_token, handlers);
+  Store* st = impl->store.get();
+  impl->http = std::make_unique<HttpServer>(config.http, impl->ingest.get(), impl->admin.get(),
+                                            [st] { return st->CheckWritable(); });
+  Metrics::Global().SetGaugeFn("deskhook_queue_depth", [st] {
+    auto n = st->CountPending();
+    return n.ok() ? static_cast<double>(*n) : -1.0;
+  });
+  impl->config = std::move(config);
+  return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
+}
+
+Status Daemon::Start() {
+  if (Status s = impl_->pipeline->Start(); !s.ok()) return s;
+  if (Status s = impl_->http->Bind(); !s.ok()) return s;
+  impl_->http_thread = std::thread([this] { impl_->http->Serve(); });
+  log::Info("deskhook serving", {{"address", std::string_view(impl_->config.http.address)},
+                                 {"port", int64_t{impl_->http->port()}},
+                                 {"store", std::string_view(impl_->config.store_path)},
+                                 {"connectors", int64_t(impl_->connectors.size())},
+                                 {"workers", int64_t{impl_->config.workers}}});
+  return Status::Ok();
+}
+
+int Daemon::port() const { return impl_->http->port(); }
+
+Status Daemon::Reload() {
+  auto fresh = LoadConfig(impl_->config.path);
+  if (!fresh.ok()) return fresh.status();
+  log::SetLevel(fresh->log_level);
+  RegisterSecrets(*fresh);
+  impl_->pipeline->Reload(fresh->scripts);
+  Status s = impl_->pipeline->ReloadScripts();
+  if (s.ok()) log::Info("config reloaded: scripts and log level");
+  return s;
+}
+
+void Daemon::RunUntilSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      if (Status s = Reload(); !s.ok()) {
+        log::Error("reload refused; running configuration stays", {{"error", std::string_view(s.message())}});
+      }
+      continue;
+    }
+    log::Info("signal received: draining", {{"signal", int64_t{sig}}});
+    break;
+  }
+  Shutdown();
+}
+
+void Daemon::Shutdown() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->http->SetDraining();
+  impl_->http->Stop();
+  if (impl_->http_thread.joinable()) impl_->http_thread.join();
+  // Finish everything that was acknowledged before stopping the workers.
+  impl_->pipeline->Drain(std::chrono::seconds(30));
+  impl_->pipeline->Stop();
+  impl_->store.reset();
+  log::Info("deskhook stopped");
+}
+
+}  // namespace deskhook

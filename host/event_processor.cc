@@ -1,0 +1,239 @@
+#include "host/event_processor.h"
+
+#include <boost/json.hpp>
+
+#include "host/log.h"
+
+namespace deskhook {
+namespace json = boost::json;
+namespace {
+
+// ctx.kv backed by the store, so counters survive restarts.
+class StoreKv : public scripts::KvStore {
+ public:
+  explicit StoreKv(Store* store) : store_(store) {}
+  std::optional<std::string> Get(const std::string& script, const std::string& key, int64_t now_ms) override {
+    auto r = store_->KvGet(script, key, now_ms);
+    return r.ok() ? *r : std::nullopt;
+  }
+  void Set(const std::string& script, const std::string& key, const std::string& value, int64_t ttl_s,
+           int64_t now_ms) override {
+    store_->KvSet(script, key, value, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0);
+  }
+  int64_t Incr(const std::string& script, const std::string& key, int64_t by, int64_t ttl_s,
+               int64_t now_ms) override {
+    auto r = store_->KvIncr(script, key, by, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0);
+    return r.ok() ? *r : 0;
+  }
+
+ private:
+  Store* store_;
+};
+
+std::string Serialize(const json::value& v) { return json::serialize(v); }
+
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+LogEntry Entry(int64_t event_id, std::string stage, std::string record, int64_t now_ms) {
+  return LogEntry{event_id, std::move(stage), std::move(record), now_ms};
+}
+
+// "escalated because: 'unacceptable', 'third time'" — the strongest terms that pushed negative
+// or fired a support signal, for notes and the decision log.
+json::array Reasons(const sentiment::MessageScore& s, const sentiment::ConversationTrend& t) {
+  json::array out;
+  for (const auto& term : s.terms) {
+    if (out.size() >= 6) break;
+    if (term.signal != "valence" || term.weight < 0) out.emplace_back(term.signal + ": '" + term.text + "'");
+  }
+  if (t.escalating) out.emplace_back("trend: sentiment falling across messages");
+  return out;
+}
+
+}  // namespace
+
+std::string TicketSummaryJson(const Ticket& t) {
+  json::object o{{"instance", t.instance}, {"platform", t.platform}, {"id", t.id}, {"subject", t.subject},
+                 {"requester", {{"id", t.requester.id}, {"name", t.requester.name}, {"email", t.requester.email}}},
+                 {"assignee", t.assignee.id}, {"group", t.group_id}, {"tags", Strings(t.tags)},
+                 {"priority", t.priority}, {"status", t.status}, {"channel", t.channel}};
+  json::array msgs;
+  for (const auto& m : t.messages) {
+    msgs.push_back(json::object{{"role", AuthorRoleName(m.role)}, {"author_id", m.author_id},
+                                {"public", m.is_public}, {"body", m.body.substr(0, 2000)}});
+  }
+  o["messages"] = std::move(msgs);
+  return Serialize(o);
+}
+
+std::string DecisionSetJson(const DecisionSet& d) {
+  json::object o;
+  if (d.group_id) o["group"] = *d.group_id;
+  if (d.assignee_id) o["agent"] = *d.assignee_id;
+  if (!d.add_tags.empty()) o["add_tags"] = Strings(d.add_tags);
+  if (!d.remove_tags.empty()) o["remove_tags"] = Strings(d.remove_tags);
+  if (!d.notes.empty()) o["notes"] = Strings(d.notes);
+  if (d.priority) o["priority"] = *d.priority;
+  if (!d.drafts.empty()) {
+    json::array a;
+    for (const auto& f : d.drafts) a.push_back(json::object{{"title", f.title}, {"group", f.group_key}});
+    o["drafts"] = std::move(a);
+  }
+  return Serialize(o);
+}
+
+std::string MessageScoreJson(const sentiment::MessageScore& s) {
+  json::array terms;
+  for (const auto& t : s.terms) {
+    terms.push_back(json::object{{"text", t.text}, {"weight", t.weight}, {"signal", t.signal}});
+  }
+  return Serialize(json::object{{"compound", s.compound}, {"pos", s.pos}, {"neg", s.neg}, {"neu", s.neu},
+                                {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
+                                {"wants_human", s.wants_human}, {"urgency", s.urgency},
+                                {"terms", std::move(terms)}});
+}
+
+std::string TrendJson(const sentiment::ConversationTrend& t) {
+  return Serialize(json::object{{"messages", t.messages}, {"last", t.last}, {"ewma", t.ewma},
+                                {"slope", t.slope}, {"min", t.min}, {"escalating", t.escalating}});
+}
+
+std::string ApiCallJson(const ApiCall& c) {
+  return Serialize(json::object{{"kind", c.kind}, {"method", c.method}, {"path", c.path},
+                                {"body", c.body}, {"idempotency_key", c.idempotency_key}});
+}
+
+Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::RuntimeConfig& scripts,
+                                                               Store* store, const sentiment::Scorer* scorer,
+                                                               const ProcessorHooks* hooks) {
+  std::unique_ptr<EventProcessor> p(new EventProcessor());
+  p->store_ = store;
+  p->scorer_ = scorer;
+  p->hooks_ = hooks;
+  if (store != nullptr) p->kv_ = std::make_unique<StoreKv>(store);
+  else p->kv_ = scripts::NewMemoryKvStore();
+  auto rt = scripts::Runtime::Create(scripts, p->kv_.get());
+  if (!rt.ok()) return rt.status();
+  p->runtime_ = std::move(rt.value());
+  return p;
+}
+
+EventProcessor::~EventProcessor() = default;
+
+Status EventProcessor::ReloadScripts() { return runtime_->Reload(); }
+
+Status EventProcessor::ReplaceScripts(const scripts::RuntimeConfig& config) {
+  auto rt = scripts::Runtime::Create(config, kv_.get());
+  if (!rt.ok()) return rt.status();
+  runtime_ = std::move(rt.value());
+  return Status::Ok();
+}
+
+ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connector* connector, int64_t now_ms) {
+  ProcessedEvent out;
+  out.event_id = stored.id;
+  out.processed_ms = now_ms;
+  auto log = [&](std::string stage, std::string record) {
+    out.log.push_back(Entry(stored.id, std::move(stage), std::move(record), now_ms));
+  };
+  if (connector == nullptr) {
+    out.state = EventState::kFailed;
+    log("ingest", Serialize(json::object{{"error", "connector instance '" + stored.instance + "' is no longer configured"}}));
+    return out;
+  }
+  Result<InboundEvent> parsed = connector->Parse(HeaderMap{}, stored.body);
+  if (!parsed.ok()) {
+    out.state = EventState::kFailed;
+    log("ingest", Serialize(json::object{{"error", parsed.status().message()}}));
+    return out;
+  }
+  InboundEvent& event = *parsed;
+  Ticket& ticket = event.ticket;
+  ticket.instance = stored.instance;
+  log("ingest", Serialize(json::object{{"kind", EventKindName(event.kind)}, {"topic", event.topic},
+                                       {"delivery_id", event.delivery_id}, {"received_ms", stored.received_ms},
+                                       {"ticket", json::parse(TicketSummaryJson(ticket))}}));
+  if (event.kind == EventKind::kPing) {
+    out.state = EventState::kSkipped;
+    log("decision", R"({"skipped":"ping: nothing to decide"})");
+    return out;
+  }
+  if (connector->IsOwnChange(event)) {
+    out.state = EventState::kSkipped;
+    log("decision", Serialize(json::object{{"skipped", "loop guard: this change was made by deskhook itself"},
+                                           {"actor_id", event.actor_id}}));
+    return out;
+  }
+
+  // Sentiment: every customer message this delivery carries, then the trend with history.
+  scripts::EventContext ctx;
+  ctx.kind = event.kind;
+  ctx.ticket = &ticket;
+  ctx.now_ms = now_ms;
+  std::vector<double> history;
+  if (store_ != nullptr) {
+    if (auto h = store_->SentimentHistory(stored.instance, ticket.id); h.ok()) history = *h;
+  }
+  std::vector<double> fresh;
+  json::array scored;
+  std::string first_question;
+  for (const auto& m : ticket.messages) {
+    if (m.role != AuthorRole::kCustomer) continue;
+    std::string clean = sentiment::CleanMessage(m.body);
+    if (first_question.empty()) first_question = clean;
+    ctx.sentiment = scorer_->Score(clean);
+    fresh.push_back(ctx.sentiment.compound);
+    scored.push_back(json::parse(MessageScoreJson(ctx.sentiment)));
+  }
+  history.insert(history.end(), fresh.begin(), fresh.end());
+  ctx.trend = sentiment::Trend(history);
+  if (!fresh.empty() && store_ != nullptr) store_->AppendSentiment(stored.instance, ticket.id, stored.id, fresh);
+  log("sentiment", Serialize(json::object{{"messages", std::move(scored)},
+                                          {"trend", json::parse(TrendJson(ctx.trend))},
+                                          {"reasons", Reasons(ctx.sentiment, ctx.trend)}}));
+
+  // Repeated questions and answers.
+  std::vector<FaqDraft> faq_drafts;
+  if (event.kind == EventKind::kTicketCreated && !first_question.empty() && hooks_ && hooks_->on_question) {
+    ctx.similar = hooks_->on_question(ticket, first_question, now_ms, &faq_drafts);
+    log("similar", Serialize(json::object{{"count", ctx.similar.count}, {"group", ctx.similar.group_id},
+                                          {"examples", Strings(ctx.similar.examples)}}));
+  }
+  if (event.kind == EventKind::kAgentReplied && hooks_ && hooks_->on_agent_reply) {
+    for (const auto& m : ticket.messages) {
+      if (m.role == AuthorRole::kAgent && m.is_public) hooks_->on_agent_reply(ticket, m.body);
+    }
+  }
+
+  scripts::RunResult run = runtime_->Run(ctx);
+  for (const auto& r : run.records) {
+    json::array logs;
+    for (const auto& l : r.logs) logs.emplace_back(l);
+    json::value decided = r.decisions_json.empty() ? json::value(json::array()) : json::parse(r.decisions_json);
+    log("script", Serialize(json::object{{"script", r.script}, {"version", r.version}, {"handler", r.handler},
+                                         {"outcome", r.outcome}, {"reason", r.reason}, {"decided", decided},
+                                         {"logs", std::move(logs)}, {"instructions", r.instructions},
+                                         {"micros", r.micros}}));
+  }
+  DecisionSet decisions = std::move(run.decisions);
+  if (!decisions.drafts.empty() && hooks_ && hooks_->on_script_drafts) {
+    decisions.drafts = hooks_->on_script_drafts(ticket, decisions.drafts);
+  }
+  for (auto& d : faq_drafts) decisions.drafts.push_back(std::move(d));
+
+  out.calls = connector->BuildCalls(ticket, decisions, stored.instance + ":" + std::to_string(stored.id));
+  json::array calls;
+  for (const auto& c : out.calls) calls.push_back(json::parse(ApiCallJson(c)));
+  log("decision", Serialize(json::object{{"decisions", json::parse(DecisionSetJson(decisions))},
+                                         {"fallback_applied", run.fallback_applied},
+                                         {"reasons", Reasons(ctx.sentiment, ctx.trend)},
+                                         {"calls", std::move(calls)}}));
+  out.state = EventState::kDone;
+  return out;
+}
+
+}  // namespace deskhook

@@ -1,0 +1,64 @@
+// Processes one stored event into a ProcessedEvent (decision log + outbox calls + state).
+// Pure with respect to the outside world: it reads the store (sentiment history, kv) but only
+// the caller commits what it returns. One EventProcessor per worker thread (it owns the worker's
+// script runtime); not thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "connectors/connector.h"
+#include "host/store.h"
+#include "scripts/runtime.h"
+#include "sentiment/sentiment.h"
+
+namespace deskhook {
+
+// Optional collaborators, set by the host when the modules are configured.
+struct ProcessorHooks {
+  // FAQ index: called with the first customer question of a new ticket; fills t.similar and may
+  // return drafts to create now.
+  std::function<scripts::SimilarInfo(const Ticket& ticket, const std::string& question,
+                                     int64_t now_ms, std::vector<FaqDraft>* drafts)> on_question;
+  // An agent replied on a ticket (FAQ answers).
+  std::function<void(const Ticket& ticket, const std::string& answer)> on_agent_reply;
+  // Script draft_faq{} decisions (recorded through the FAQ module; returns the drafts to send).
+  std::function<std::vector<FaqDraft>(const Ticket& ticket, const std::vector<FaqDraft>& drafts)> on_script_drafts;
+  // Called after an event's outbox calls were committed.
+  std::function<void()> on_calls_committed;
+};
+
+class EventProcessor {
+ public:
+  // REQUIRES: store, scorer outlive this. kv may be nullptr (then ctx.kv is memory-only).
+  static Result<std::unique_ptr<EventProcessor>> Create(const scripts::RuntimeConfig& scripts,
+                                                        Store* store, const sentiment::Scorer* scorer,
+                                                        const ProcessorHooks* hooks);
+  ~EventProcessor();
+
+  // Normalises, scores, runs scripts, builds calls. Never throws; a bad stored body gives a
+  // kFailed event with the reason in the log.
+  ProcessedEvent Process(const StoredEvent& event, const Connector* connector, int64_t now_ms);
+
+  Status ReloadScripts();
+  // Compiles `config` into a new runtime; on error the running one stays.
+  Status ReplaceScripts(const scripts::RuntimeConfig& config);
+
+ private:
+  EventProcessor() = default;
+  Store* store_ = nullptr;
+  const sentiment::Scorer* scorer_ = nullptr;
+  const ProcessorHooks* hooks_ = nullptr;
+  std::unique_ptr<scripts::KvStore> kv_;
+  std::unique_ptr<scripts::Runtime> runtime_;
+};
+
+// JSON renderings used by the decision log and dry-run.
+std::string TicketSummaryJson(const Ticket& t);
+std::string DecisionSetJson(const DecisionSet& d);
+std::string MessageScoreJson(const sentiment::MessageScore& s);
+std::string TrendJson(const sentiment::ConversationTrend& t);
+std::string ApiCallJson(const ApiCall& c);
+
+}  // namespace deskhook

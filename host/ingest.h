@@ -1,0 +1,55 @@
+// The inbound path of one webhook delivery, independent of the HTTP library: find the instance,
+// check size and content type, verify the signature, parse, store (group commit), and only then
+// acknowledge. Every refusal is a short JSON reason and changes nothing.
+//
+// Thread-safety: Handle() may be called from any number of HTTP threads at once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "connectors/connector.h"
+#include "host/store.h"
+
+namespace deskhook {
+
+struct IngestReply {
+  int status = 200;
+  std::string body;           // JSON: {"status":"stored","event_id":N} or {"error":..,"reason":..}
+  int64_t event_id = 0;       // > 0 when stored (or duplicate of a stored event)
+};
+
+// Called after an event is committed (not for duplicates), in commit order per ticket.
+using OnStored = std::function<void(int64_t event_id, const std::string& instance,
+                                    const std::string& ticket_id)>;
+
+class Ingest {
+ public:
+  // REQUIRES: store and every connector outlive the Ingest. `clock_s` returns unix seconds.
+  Ingest(Store* store, std::map<std::string, const Connector*> connectors, size_t body_limit,
+         OnStored on_stored, std::function<int64_t()> clock_s = nullptr);
+
+  IngestReply Handle(std::string_view instance, const HeaderMap& headers, std::string_view body);
+
+  // Swaps the connector set (SIGHUP reload of secrets). Thread-safe.
+  void SetConnectors(std::map<std::string, const Connector*> connectors);
+
+ private:
+  const Connector* Find(std::string_view instance) const;
+
+  Store* store_;
+  mutable std::mutex mu_;
+  std::map<std::string, const Connector*, std::less<>> connectors_;  // guarded by mu_
+  size_t body_limit_;
+  OnStored on_stored_;
+  std::function<int64_t()> clock_s_;
+};
+
+// {"error": code, "reason": reason} as JSON text.
+std::string ErrorJson(std::string_view code, std::string_view reason);
+
+}  // namespace deskhook

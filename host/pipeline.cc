@@ -1,0 +1,197 @@
+#include "host/pipeline.h"
+
+#include <chrono>
+#include <functional>
+
+#include "host/log.h"
+#include "host/metrics.h"
+
+namespace deskhook {
+namespace {
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+struct Pipeline::Worker {
+  std::unique_ptr<EventProcessor> processor;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<StoredEvent> queue;  // guarded by mu
+  bool stop = false;              // guarded by mu
+  std::atomic<bool> reload{false};
+  std::mutex config_mu;
+  scripts::RuntimeConfig config;  // guarded by config_mu; what to compile on reload
+};
+
+Pipeline::Pipeline(PipelineOptions options, Store* store, std::map<std::string, const Connector*> connectors,
+                   const sentiment::Scorer* scorer, ProcessorHooks hooks)
+    : options_(std::move(options)), store_(store), scorer_(scorer), hooks_(std::move(hooks)),
+      connectors_(std::move(connectors)) {}
+
+Pipeline::~Pipeline() { Stop(); }
+
+Status Pipeline::Start() {
+  for (int i = 0; i < options_.workers; ++i) {
+    auto p = EventProcessor::Create(options_.scripts, store_, scorer_, &hooks_);
+    if (!p.ok()) return p.status();
+    auto w = std::make_unique<Worker>();
+    w->processor = std::move(p.value());
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) w->thread = std::thread([this, ptr = w.get()] { WorkerLoop(ptr); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  Notify();  // pick up what an earlier run left pending
+  return Status::Ok();
+}
+
+void Pipeline::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_one();
+}
+
+int64_t Pipeline::queued() const {
+  int64_t n = 0;
+  for (const auto& w : workers_) {
+    std::lock_guard<std::mutex> lock(w->mu);
+    n += static_cast<int64_t>(w->queue.size());
+  }
+  return n;
+}
+
+void Pipeline::SetConnectors(std::map<std::string, const Connector*> connectors) {
+  std::lock_guard<std::mutex> lock(connectors_mu_);
+  connectors_ = std::move(connectors);
+}
+
+Status Pipeline::ReloadScripts() { return Reload(options_.scripts); }
+
+Status Pipeline::Reload(const scripts::RuntimeConfig& config) {
+  // Trial compile first, so a bad script is refused with its error and nothing changes.
+  auto kv = scripts::NewMemoryKvStore();
+  auto trial = scripts::Runtime::Create(config, kv.get());
+  if (!trial.ok()) return trial.status();
+  options_.scripts = config;
+  for (auto& w : workers_) {
+    {
+      std::lock_guard<std::mutex> lock(w->config_mu);
+      w->config = config;
+    }
+    w->reload = true;
+  }
+  return Status::Ok();
+}
+
+void Pipeline::Drain(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Notify();
+    auto pending = store_->CountPending();
+    if (!pending.ok() || *pending == 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  log::Warn("drain timed out; pending events are processed after the next start");
+}
+
+void Pipeline::DispatchLoop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return notified_ || stopping_; });
+      if (stopping_) return;
+      notified_ = false;
+    }
+    // Read committed events strictly in id order; route by ticket so one worker owns a ticket.
+    for (;;) {
+      auto batch = store_->PendingEvents(last_dispatched_, options_.dispatch_batch);
+      if (!batch.ok()) {
+        log::Error("dispatcher cannot read the store", {{"error", std::string_view(batch.status().ToString())}});
+        break;
+      }
+      if (batch->empty()) break;
+      for (auto& e : *batch) {
+        last_dispatched_ = e.id;
+        size_t h = std::hash<std::string>{}(e.instance + '\x1f' + e.ticket_id);
+        Worker* w = workers_[h % workers_.size()].get();
+        {
+          std::lock_guard<std::mutex> lock(w->mu);
+          w->queue.push_back(std::move(e));
+        }
+        w->cv.notify_one();
+      }
+      if (static_cast<int>(batch->size()) < options_.dispatch_batch) break;
+    }
+  }
+}
+
+void Pipeline::WorkerLoop(Worker* w) {
+  for (;;) {
+    StoredEvent event;
+    {
+      std::unique_lock<std::mutex> lock(w->mu);
+      w->cv.wait(lock, [w] { return w->stop || !w->queue.empty(); });
+      if (w->queue.empty()) return;  // stop requested and drained
+      event = std::move(w->queue.front());
+      w->queue.pop_front();
+    }
+    if (w->reload.exchange(false)) {
+      scripts::RuntimeConfig config;
+      {
+        std::lock_guard<std::mutex> lock(w->config_mu);
+        config = w->config;
+      }
+      if (Status s = w->processor->ReplaceScripts(config); !s.ok()) {
+        log::Error("script reload refused; running version stays", {{"error", std::string_view(s.message())}});
+      }
+    }
+    const Connector* connector = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(connectors_mu_);
+      auto it = connectors_.find(event.instance);
+      if (it != connectors_.end()) connector = it->second;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    ProcessedEvent done = w->processor->Process(event, connector, NowMs());
+    Status s = store_->CommitProcessed(done);
+    if (!s.ok()) {
+      // Left pending in the store: it is processed again after a restart.
+      log::Error("cannot commit processed event", {{"event_id", event.id}, {"error", std::string_view(s.ToString())}});
+      continue;
+    }
+    Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", event.instance}}),
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "",
+                              (NowMs() - event.received_ms) / 1000.0);
+    processed_.fetch_add(1);
+    if (!done.calls.empty() && hooks_.on_calls_committed) hooks_.on_calls_committed();
+  }
+}
+
+void Pipeline::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ && !dispatcher_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& w : workers_) {
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->stop = true;
+    }
+    w->cv.notify_all();
+  }
+  for (auto& w : workers_) {
+    if (w->thread.joinable()) w->thread.join();
+  }
+}
+
+}  // namespace deskhook
