@@ -1,0 +1,78 @@
+// Config loading: secret references, field-named errors, and check-config's exit status.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "host/config.h"
+#include "test_env.h"
+
+namespace deskhook {
+namespace {
+using namespace deskhook::testing;
+
+TEST(ConfigTest, ExampleStyleConfigParses) {
+  TempDir dir;
+  auto c = ParseConfig(ConfigJson(dir.path), dir.path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->connectors.size(), 2u);
+  EXPECT_EQ(c->FindInstance("zd")->signing_secret, kZendeskSecret);
+  EXPECT_EQ(c->http.body_limit_bytes, 65536u);
+  EXPECT_EQ(c->store_path, dir.path + "/deskhook.db");
+}
+
+TEST(ConfigTest, SecretsFromEnvAndFile) {
+  TempDir dir;
+  setenv("DESKHOOK_TEST_SECRET", "from-env-secret", 1);
+  WriteFile(dir.path + "/secret.txt", "from-file-secret\n");
+  std::string json = R"({"connectors":[
+    {"name":"a","kind":"zendesk","signing_secret":"${DESKHOOK_TEST_SECRET}"},
+    {"name":"b","kind":"intercom","signing_secret":{"file":")" + dir.path + R"(/secret.txt"}},
+    {"name":"c","kind":"intercom","signing_secret":{"env":"DESKHOOK_TEST_SECRET"}}]})";
+  auto c = ParseConfig(json, dir.path);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->FindInstance("a")->signing_secret, "from-env-secret");
+  EXPECT_EQ(c->FindInstance("b")->signing_secret, "from-file-secret");
+  EXPECT_EQ(c->FindInstance("c")->signing_secret, "from-env-secret");
+}
+
+TEST(ConfigTest, ErrorsNameTheFieldAndNeverTheSecret) {
+  unsetenv("DESKHOOK_MISSING_VAR");
+  auto missing = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"${DESKHOOK_MISSING_VAR}"}]})", "");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("connectors[0].signing_secret"), std::string::npos);
+
+  auto kind = ParseConfig(R"({"connectors":[{"name":"a","kind":"freshdesk","signing_secret":"topsecretvalue"}]})", "");
+  ASSERT_FALSE(kind.ok());
+  EXPECT_NE(kind.status().message().find("kind"), std::string::npos);
+  EXPECT_EQ(kind.status().message().find("topsecretvalue"), std::string::npos);
+
+  auto port = ParseConfig(R"({"http":{"port":70000},"connectors":[{"name":"a","kind":"zendesk","signing_secret":"s3cretvalue"}]})", "");
+  ASSERT_FALSE(port.ok());
+  EXPECT_NE(port.status().message().find("http.port"), std::string::npos);
+
+  auto dup = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"x1234"},{"name":"a","kind":"zendesk","signing_secret":"y1234"}]})", "");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("duplicate"), std::string::npos);
+
+  EXPECT_FALSE(ParseConfig("{not json", "").ok());
+  EXPECT_FALSE(ParseConfig(R"({"connectors":[]})", "").ok());
+}
+
+TEST(ConfigTest, CheckConfigCommandExitStatus) {
+  TempDir dir;
+  std::string good = WriteFile(dir.path + "/good.json", ConfigJson(dir.path));
+  std::string bad = WriteFile(dir.path + "/bad.json", R"({"connectors":[{"name":"a","kind":"nope"}]})");
+  EXPECT_EQ(std::system((std::string(DESKHOOK_BINARY) + " check-config " + good + " >/dev/null").c_str()), 0);
+  EXPECT_NE(std::system((std::string(DESKHOOK_BINARY) + " check-config " + bad + " >/dev/null 2>&1").c_str()), 0);
+  std::string example = std::string(DESKHOOK_SOURCE_DIR) + "/examples/deskhook.json";
+  setenv("ZENDESK_SIGNING_SECRET", "example-zd-secret", 1);
+  setenv("ZENDESK_API_TOKEN", "example-zd-token", 1);
+  setenv("INTERCOM_CLIENT_SECRET", "example-ic-secret", 1);
+  setenv("INTERCOM_ACCESS_TOKEN", "example-ic-token", 1);
+  setenv("DESKHOOK_ADMIN_TOKEN", "example-admin-token", 1);
+  EXPECT_EQ(std::system((std::string(DESKHOOK_BINARY) + " check-config " + example + " >/dev/null").c_str()), 0)
+      << "the documented example config must stay valid";
+}
+
+}  // namespace
+}  // namespace deskhook
