@@ -24,6 +24,21 @@ struct StoreOptions {
   int max_batch = 256;              // operations per transaction at most
   int64_t dedupe_window_s = 86400;  // body-hash dedupe window when the platform gives no id
   bool synchronous_full = true;     // fsync on every commit (the default; durability)
+  int max_readers = 8;              // read-only connections at most (opened lazily)
+  int busy_timeout_ms = 5000;       // wait this long for a lock held by another process
+  // Testing aid: PRAGMA max_page_count on the writer (0 = unlimited); simulates a full disk.
+  int64_t max_page_count = 0;
+  // Wall clock in ms since the epoch; empty = the system clock. Used for the dedupe window
+  // when received_ms is 0, KvIncr expiry, outbox updated_ms and pruning. Tests may fake it.
+  std::function<int64_t()> clock;
+};
+
+// Writer figures since Open (for metrics and the bench).
+struct StoreStats {
+  int64_t commits = 0;         // transactions committed
+  int64_t ops = 0;             // operations that ran in committed or failed transactions
+  int64_t failed_batches = 0;  // BEGIN or COMMIT failed: every op of the batch got Unavailable
+  int64_t max_batch_seen = 0;  // largest batch so far
 };
 
 struct NewEvent {
@@ -31,8 +46,10 @@ struct NewEvent {
   std::string ticket_id;
   std::string kind;         // EventKindName
   std::string dedupe_key;   // platform delivery id, or "sha256:<hex of body>" when none
-  bool dedupe_by_hash = false;  // dedupe_key is a body hash: only within dedupe_window_s
-  int64_t received_ms = 0;
+  // dedupe_key is a body hash: a duplicate only when received within dedupe_window_s of the
+  // first one (measured on received_ms). Platform ids dedupe forever.
+  bool dedupe_by_hash = false;
+  int64_t received_ms = 0;  // 0 = now (the store's clock)
   std::string body;         // the raw body exactly as received
   std::string meta_json;    // non-secret request facts (delivery id, topic, signature timestamp)
 };
@@ -90,7 +107,12 @@ struct ProcessedEvent {
 class Store {
  public:
   static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
-  ~Store();  // drains the writer, checkpoints, closes
+  ~Store();  // Close()
+
+  // Stops accepting writes (new ones get Unavailable), drains and commits the queued ones,
+  // closes the readers (waits for reads in progress), checkpoints the WAL (TRUNCATE), closes.
+  // Afterwards every method returns Unavailable. Idempotent.
+  void Close();
 
   // Inbox. Blocks until committed. Unavailable when the database cannot accept (disk full,
   // locked, closing): the HTTP layer answers 503 so the platform retries.
@@ -99,6 +121,7 @@ class Store {
   // Events not yet processed, in id order, with id > after_id.
   Result<std::vector<StoredEvent>> PendingEvents(int64_t after_id, int limit);
   Result<StoredEvent> GetEvent(int64_t id);
+  // Oldest first.
   Result<std::vector<StoredEvent>> EventsForTicket(const std::string& instance,
                                                    const std::string& ticket_id, int limit);
   Result<std::vector<StoredEvent>> RecentEvents(int limit);  // newest first
@@ -106,19 +129,27 @@ class Store {
   Result<int64_t> CountPending();
 
   // Marks the event processed and records its log and outbox calls in one transaction.
+  // NotFound when the event does not exist (then nothing is written). Log seq numbers continue
+  // after the event's existing entries; outbox items get state pending, next_attempt_ms =
+  // processed_ms; a call whose idempotency_key is already in the outbox is skipped (an empty
+  // key is never deduplicated).
   Status CommitProcessed(const ProcessedEvent& processed);
   Status AppendLog(const std::vector<LogEntry>& entries);
-  Result<std::vector<LogEntry>> LogFor(int64_t event_id);
+  Result<std::vector<LogEntry>> LogFor(int64_t event_id);  // in seq order
 
   // Outbox.
   Result<std::vector<OutboxItem>> DueOutbox(int64_t now_ms, int limit);  // pending, due, id order
+  // Newest first; all states when `state` is empty.
   Result<std::vector<OutboxItem>> ListOutbox(std::optional<OutboxState> state, int limit);
   Result<OutboxItem> GetOutbox(int64_t id);
-  Status UpdateOutbox(const OutboxItem& item);  // state, attempts, next_attempt_ms, last_*
+  // Writes state, attempts, next_attempt_ms, last_status, last_error and updated_ms (now when
+  // item.updated_ms is 0) of item.id. NotFound for an unknown id.
+  Status UpdateOutbox(const OutboxItem& item);
   Status SetOutboxVar(int64_t event_id, const std::string& name, const std::string& value);
-  Result<std::vector<std::pair<std::string, std::string>>> OutboxVars(int64_t event_id);
+  Result<std::vector<std::pair<std::string, std::string>>> OutboxVars(int64_t event_id);  // by name
 
-  // Per-ticket customer sentiment history (compound per customer message, oldest first).
+  // Per-ticket customer sentiment history (compound per customer message, oldest first: in
+  // event id order, then position). Appending the same event's compounds again is a no-op.
   Result<std::vector<double>> SentimentHistory(const std::string& instance,
                                                const std::string& ticket_id);
   Status AppendSentiment(const std::string& instance, const std::string& ticket_id,
@@ -129,6 +160,9 @@ class Store {
                                            int64_t now_ms);
   Status KvSet(const std::string& script, const std::string& key, const std::string& value,
                int64_t expires_ms);  // 0 = never
+  // Adds `by` to the integer value (a missing or expired key counts as 0 and gets
+  // expires_ms_if_new; an existing key keeps its expiry). InvalidArgument when the stored
+  // value is not an integer. Returns the new value.
   Result<int64_t> KvIncr(const std::string& script, const std::string& key, int64_t by,
                          int64_t expires_ms_if_new);
 
@@ -140,6 +174,8 @@ class Store {
 
   // True when a trivial write commits (readiness probe).
   Status CheckWritable();
+
+  StoreStats Stats() const;
 
  private:
   class Impl;

@@ -1,0 +1,159 @@
+// Store: the inbox (append with dedupe, pending scan, lookups) and the decision log.
+#include <utility>
+
+#include "host/store_impl.h"
+
+namespace deskhook {
+
+using store_internal::Conn;
+using store_internal::Cursor;
+
+namespace {
+
+constexpr const char* kEventColumns =
+    "SELECT id, instance, ticket_id, kind, dedupe_key, received_ms, processed_ms, body, "
+    "meta_json, state FROM events ";
+
+StoredEvent ReadEvent(const Cursor& c) {
+  StoredEvent e;
+  e.id = c.Int(0);
+  e.instance = c.Text(1);
+  e.ticket_id = c.Text(2);
+  e.kind = c.Text(3);
+  e.dedupe_key = c.Text(4);
+  e.received_ms = c.Int(5);
+  e.processed_ms = c.Int(6);
+  e.body = c.Text(7);
+  e.meta_json = c.Text(8);
+  e.state = static_cast<EventState>(c.Int(9));
+  return e;
+}
+
+// Runs `sql` (a kEventColumns query) with `bind` applied and collects the rows.
+template <typename Bind>
+Result<std::vector<StoredEvent>> QueryEvents(store_internal::ReaderPool& readers, const char* sql, Bind bind) {
+  std::vector<StoredEvent> out;
+  Status st = readers.With([&](Conn& conn) {
+    auto stmt = conn.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    bind(c);
+    int rc;
+    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(ReadEvent(c));
+    return store_internal::SqlStatus(conn.db(), rc, "read events");
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<int64_t> QueryCount(store_internal::ReaderPool& readers, const char* sql) {
+  int64_t n = 0;
+  Status st = readers.With([&](Conn& conn) {
+    auto stmt = conn.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    int rc = c.Step();
+    if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "count");
+    n = c.Int(0);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return n;
+}
+
+// Looks up an earlier copy of `e`; 0 when there is none (or its hash is outside the window).
+Result<int64_t> FindDuplicate(Conn& conn, const NewEvent& e, int64_t received_ms,
+                              int64_t window_ms) {
+  const char* sql = e.dedupe_by_hash
+      ? "SELECT event_id, first_seen_ms FROM hash_dedupe WHERE instance = ?1 AND key = ?2"
+      : "SELECT id, 0 FROM events WHERE instance = ?1 AND dedupe_key = ?2 AND by_hash = 0";
+  auto stmt = conn.Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Cursor c(*stmt);
+  c.Bind(1, e.instance).Bind(2, e.dedupe_key);
+  int rc = c.Step();
+  if (rc == SQLITE_DONE) return int64_t{0};
+  if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "dedupe lookup");
+  if (e.dedupe_by_hash && received_ms - c.Int(1) >= window_ms) return int64_t{0};
+  return c.Int(0);
+}
+
+}  // namespace
+
+Result<AppendResult> Store::AppendEvent(const NewEvent& e) {
+  if (e.instance.empty()) return Status::InvalidArgument("event has no instance");
+  if (e.dedupe_key.empty()) return Status::InvalidArgument("event has no dedupe key");
+  const int64_t received_ms = e.received_ms != 0 ? e.received_ms : impl_->Now();
+  const int64_t window_ms = impl_->options.dedupe_window_s * 1000;
+  AppendResult result;
+  Status st = impl_->Submit([&](Conn& conn) -> Status {
+    auto dup = FindDuplicate(conn, e, received_ms, window_ms);
+    if (!dup.ok()) return dup.status();
+    if (*dup != 0) {
+      result = AppendResult{*dup, true};
+      return Status::Ok();
+    }
+    auto ins = conn.Prepare(
+        "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, body, "
+        "meta_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!ins.ok()) return ins.status();
+    {
+      Cursor c(*ins);
+      c.Bind(1, e.instance).Bind(2, e.ticket_id).Bind(3, e.kind).Bind(4, e.dedupe_key);
+      c.Bind(5, int64_t{e.dedupe_by_hash ? 1 : 0}).Bind(6, received_ms);
+      c.BindBlob(7, e.body).Bind(8, e.meta_json);
+      Status s = c.Run("insert event");
+      if (!s.ok()) return s;
+    }
+    result = AppendResult{sqlite3_last_insert_rowid(conn.db()), false};
+    if (!e.dedupe_by_hash) return Status::Ok();
+    auto seen = conn.Prepare(
+        "INSERT OR REPLACE INTO hash_dedupe(instance, key, first_seen_ms, event_id) "
+        "VALUES(?1, ?2, ?3, ?4)");
+    if (!seen.ok()) return seen.status();
+    Cursor c(*seen);
+    c.Bind(1, e.instance).Bind(2, e.dedupe_key).Bind(3, received_ms).Bind(4, result.event_id);
+    return c.Run("insert hash_dedupe");
+  });
+  if (!st.ok()) return st;
+  return result;
+}
+
+Result<std::vector<StoredEvent>> Store::PendingEvents(int64_t after_id, int limit) {
+  static const std::string sql =
+      std::string(kEventColumns) + "WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2";
+  return QueryEvents(impl_->readers, sql.c_str(), [&](Cursor& c) { c.Bind(1, after_id).Bind(2, int64_t{limit}); });
+}
+
+Result<StoredEvent> Store::GetEvent(int64_t id) {
+  static const std::string sql = std::string(kEventColumns) + "WHERE id = ?1";
+  auto rows = QueryEvents(impl_->readers, sql.c_str(), [&](Cursor& c) { c.Bind(1, id); });
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return Status::NotFound("no event " + std::to_string(id));
+  return std::move(rows->front());
+}
+
+Result<std::vector<StoredEvent>> Store::EventsForTicket(const std::string& instance,
+                                                        const std::string& ticket_id,
+                                                        int limit) {
+  static const std::string sql = std::string(kEventColumns) +
+                                 "WHERE instance = ?1 AND ticket_id = ?2 ORDER BY id LIMIT ?3";
+  return QueryEvents(impl_->readers, sql.c_str(), [&](Cursor& c) {
+    c.Bind(1, instance).Bind(2, ticket_id).Bind(3, int64_t{limit});
+  });
+}
+
+Result<std::vector<StoredEvent>> Store::RecentEvents(int limit) {
+  static const std::string sql = std::string(kEventColumns) + "ORDER BY id DESC LIMIT ?1";
+  return QueryEvents(impl_->readers, sql.c_str(), [&](Cursor& c) { c.Bind(1, int64_t{limit}); });
+}
+
+Result<int64_t> Store::CountEvents() {
+  return QueryCount(impl_->readers, "SELECT COUNT(*) FROM events");
+}
+
+Result<int64_t> Store::CountPending() {
+  return QueryCount(impl_->readers, "SELECT COUNT(*) FROM events WHERE state = 0");
+}
+
+}  // namespace deskhook

@@ -1,0 +1,78 @@
+// Internal to the store: Store::Impl, shared by the store_*.cc files.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "host/store.h"
+#include "host/store_conn.h"
+#include "host/store_writer.h"
+
+namespace deskhook {
+
+namespace store_internal {
+
+// Read-only connections, opened lazily up to a maximum; a caller borrows one for the length of
+// a read. Thread-safe.
+class ReaderPool {
+ public:
+  ReaderPool(std::string path, int max_readers, int busy_timeout_ms)
+      : path_(std::move(path)), max_(max_readers < 1 ? 1 : max_readers),
+        busy_timeout_ms_(busy_timeout_ms) {}
+  // Runs `fn` on a borrowed connection. Unavailable after Close() or when none can be opened.
+  Status With(const std::function<Status(Conn&)>& fn);
+  // Refuses new reads, waits for the ones in progress, closes every connection.
+  void Close();
+
+ private:
+  const std::string path_;
+  const int max_;
+  const int busy_timeout_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Conn>> idle_;  // guarded by mu_
+  int open_ = 0;                             // guarded by mu_
+  bool closed_ = false;                      // guarded by mu_
+};
+
+int64_t SystemNowMs();
+
+}  // namespace store_internal
+
+class Store::Impl {
+ public:
+  explicit Impl(const StoreOptions& options);
+
+  int64_t Now() const { return options.clock ? options.clock() : store_internal::SystemNowMs(); }
+  // Runs `op` in the writer's next transaction; blocks until committed.
+  Status Submit(const store_internal::Writer::Op& op) {
+    if (!writer) return Status::Unavailable("store is closed");
+    return writer->Submit(op);
+  }
+  Status WithReader(const std::function<Status(store_internal::Conn&)>& fn) {
+    return readers.With(fn);
+  }
+
+  const StoreOptions options;
+  std::unique_ptr<store_internal::Writer> writer;  // set by Open, never reset before ~Impl
+  store_internal::ReaderPool readers;
+  std::mutex close_mu;
+  bool closed = false;  // guarded by close_mu
+};
+
+namespace store_internal {
+// Creates or migrates the schema on the writer connection (store_schema.cc).
+Status MigrateSchema(Conn& conn);
+// Writer-side helpers shared by CommitProcessed, AppendLog and the outbox (run inside an op).
+Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries);
+Status InsertOutboxCall(Conn& conn, int64_t event_id, int seq, const std::string& instance,
+                        const std::string& ticket_id, const ApiCall& call, int64_t now_ms);
+// Deletes expired body-hash dedupe rows and kv entries; bounded work per call.
+Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms);
+}  // namespace store_internal
+
+}  // namespace deskhook

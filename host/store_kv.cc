@@ -1,0 +1,119 @@
+// Store: the scripts' key-value store (ctx.kv) and per-ticket sentiment history.
+#include <charconv>
+
+#include "host/store_impl.h"
+
+namespace deskhook {
+
+using store_internal::Conn;
+using store_internal::Cursor;
+
+Result<std::optional<std::string>> Store::KvGet(const std::string& script, const std::string& key,
+                                                int64_t now_ms) {
+  std::optional<std::string> out;
+  Status st = impl_->WithReader([&](Conn& conn) {
+    auto stmt = conn.Prepare(
+        "SELECT value FROM kv WHERE script = ?1 AND key = ?2 "
+        "AND (expires_ms = 0 OR expires_ms > ?3)");
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    c.Bind(1, script).Bind(2, key).Bind(3, now_ms);
+    int rc = c.Step();
+    if (rc == SQLITE_ROW) out = c.Text(0);
+    return store_internal::SqlStatus(conn.db(), rc, "kv get");
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status Store::KvSet(const std::string& script, const std::string& key, const std::string& value,
+                    int64_t expires_ms) {
+  return impl_->Submit([&](Conn& conn) -> Status {
+    auto ins = conn.Prepare(
+        "INSERT OR REPLACE INTO kv(script, key, value, expires_ms) VALUES(?1, ?2, ?3, ?4)");
+    if (!ins.ok()) return ins.status();
+    Cursor c(*ins);
+    c.Bind(1, script).Bind(2, key).BindBlob(3, value).Bind(4, expires_ms < 0 ? 0 : expires_ms);
+    return c.Run("kv set");
+  });
+}
+
+Result<int64_t> Store::KvIncr(const std::string& script, const std::string& key, int64_t by,
+                              int64_t expires_ms_if_new) {
+  int64_t result = 0;
+  Status st = impl_->Submit([&](Conn& conn) -> Status {
+    const int64_t now = impl_->Now();
+    int64_t current = 0;
+    int64_t expires = expires_ms_if_new < 0 ? 0 : expires_ms_if_new;
+    {
+      auto get = conn.Prepare(
+          "SELECT value, expires_ms FROM kv WHERE script = ?1 AND key = ?2 "
+          "AND (expires_ms = 0 OR expires_ms > ?3)");
+      if (!get.ok()) return get.status();
+      Cursor c(*get);
+      c.Bind(1, script).Bind(2, key).Bind(3, now);
+      int rc = c.Step();
+      if (rc == SQLITE_ROW) {
+        const std::string text = c.Text(0);
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
+        if (ec != std::errc() || end != text.data() + text.size()) {
+          return Status::InvalidArgument("kv value of '" + key + "' is not an integer");
+        }
+        expires = c.Int(1);
+      } else if (rc != SQLITE_DONE) {
+        return store_internal::SqlStatus(conn.db(), rc, "kv incr");
+      }
+    }
+    if (__builtin_add_overflow(current, by, &result)) {
+      return Status::InvalidArgument("kv increment of '" + key + "' overflows");
+    }
+    auto put = conn.Prepare(
+        "INSERT OR REPLACE INTO kv(script, key, value, expires_ms) VALUES(?1, ?2, ?3, ?4)");
+    if (!put.ok()) return put.status();
+    const std::string text = std::to_string(result);
+    Cursor c(*put);
+    c.Bind(1, script).Bind(2, key).BindBlob(3, text).Bind(4, expires);
+    return c.Run("kv incr");
+  });
+  if (!st.ok()) return st;
+  return result;
+}
+
+Result<std::vector<double>> Store::SentimentHistory(const std::string& instance,
+                                                    const std::string& ticket_id) {
+  std::vector<double> out;
+  Status st = impl_->WithReader([&](Conn& conn) {
+    auto stmt = conn.Prepare(
+        "SELECT compound FROM sentiment_history WHERE instance = ?1 AND ticket_id = ?2 "
+        "ORDER BY event_id, idx");
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    c.Bind(1, instance).Bind(2, ticket_id);
+    int rc;
+    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(c.Double(0));
+    return store_internal::SqlStatus(conn.db(), rc, "read sentiment");
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status Store::AppendSentiment(const std::string& instance, const std::string& ticket_id,
+                              int64_t event_id, const std::vector<double>& compounds) {
+  if (compounds.empty()) return Status::Ok();
+  return impl_->Submit([&](Conn& conn) -> Status {
+    auto ins = conn.Prepare(
+        "INSERT OR IGNORE INTO sentiment_history(instance, ticket_id, event_id, idx, compound) "
+        "VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!ins.ok()) return ins.status();
+    for (size_t i = 0; i < compounds.size(); ++i) {
+      Cursor c(*ins);
+      c.Bind(1, instance).Bind(2, ticket_id).Bind(3, event_id).Bind(4, static_cast<int64_t>(i));
+      c.BindDouble(5, compounds[i]);
+      Status st = c.Run("insert sentiment");
+      if (!st.ok()) return st;
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace deskhook

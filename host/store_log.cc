@@ -1,0 +1,99 @@
+// Store: the decision log, and committing an event's processing results atomically.
+#include "host/store_impl.h"
+
+namespace deskhook {
+
+using store_internal::Conn;
+using store_internal::Cursor;
+
+namespace store_internal {
+
+Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries) {
+  // seq continues after the event's last entry; the (event_id, seq) index answers MAX quickly.
+  auto next = conn.Prepare("SELECT COALESCE(MAX(seq) + 1, 0) FROM decision_log WHERE event_id = ?1");
+  auto ins = conn.Prepare(
+      "INSERT INTO decision_log(event_id, seq, stage, record_json, time_ms) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!next.ok()) return next.status();
+  if (!ins.ok()) return ins.status();
+  for (const LogEntry& e : entries) {
+    if (e.stage.empty()) return Status::InvalidArgument("log entry has no stage");
+    int64_t seq;
+    {
+      Cursor c(*next);
+      c.Bind(1, e.event_id);
+      int rc = c.Step();
+      if (rc != SQLITE_ROW) return SqlStatus(conn.db(), rc, "next log seq");
+      seq = c.Int(0);
+    }
+    Cursor c(*ins);
+    c.Bind(1, e.event_id).Bind(2, seq).Bind(3, e.stage).Bind(4, e.record_json).Bind(5, e.time_ms);
+    Status st = c.Run("insert log");
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace store_internal
+
+Status Store::CommitProcessed(const ProcessedEvent& p) {
+  for (const LogEntry& e : p.log) {
+    if (e.event_id != p.event_id) {
+      return Status::InvalidArgument("log entry for event " + std::to_string(e.event_id) +
+                                     " in the commit of event " + std::to_string(p.event_id));
+    }
+  }
+  const int64_t now = impl_->Now();
+  const int64_t processed_ms = p.processed_ms != 0 ? p.processed_ms : now;
+  return impl_->Submit([&](Conn& conn) -> Status {
+    std::string instance, ticket_id;
+    {
+      auto upd = conn.Prepare(
+          "UPDATE events SET state = ?2, processed_ms = ?3 WHERE id = ?1 "
+          "RETURNING instance, ticket_id");
+      if (!upd.ok()) return upd.status();
+      Cursor c(*upd);
+      c.Bind(1, p.event_id).Bind(2, static_cast<int64_t>(p.state)).Bind(3, processed_ms);
+      int rc = c.Step();
+      if (rc == SQLITE_DONE) return Status::NotFound("no event " + std::to_string(p.event_id));
+      if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "update event");
+      instance = c.Text(0);
+      ticket_id = c.Text(1);
+      rc = c.Step();  // finish the statement so the update completes
+      if (rc != SQLITE_DONE) return store_internal::SqlStatus(conn.db(), rc, "update event");
+    }
+    Status st = store_internal::InsertLog(conn, p.log);
+    if (!st.ok()) return st;
+    for (size_t i = 0; i < p.calls.size(); ++i) {
+      st = store_internal::InsertOutboxCall(conn, p.event_id, static_cast<int>(i), instance,
+                                            ticket_id, p.calls[i], processed_ms);
+      if (!st.ok()) return st;
+    }
+    return Status::Ok();
+  });
+}
+
+Status Store::AppendLog(const std::vector<LogEntry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  return impl_->Submit([&](Conn& conn) { return store_internal::InsertLog(conn, entries); });
+}
+
+Result<std::vector<LogEntry>> Store::LogFor(int64_t event_id) {
+  std::vector<LogEntry> out;
+  Status st = impl_->WithReader([&](Conn& conn) {
+    auto stmt = conn.Prepare(
+        "SELECT stage, record_json, time_ms FROM decision_log WHERE event_id = ?1 ORDER BY seq");
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    c.Bind(1, event_id);
+    int rc;
+    while ((rc = c.Step()) == SQLITE_ROW) {
+      out.push_back(LogEntry{event_id, c.Text(0), c.Text(1), c.Int(2)});
+    }
+    return store_internal::SqlStatus(conn.db(), rc, "read log");
+  });
+  if (!st.ok()) return st;
+  return out;
+}
+
+}  // namespace deskhook

@@ -1,0 +1,162 @@
+// Schema creation and migration. Each migration runs once, in its own transaction, and bumps
+// schema_version; a database written by a newer deskhook is refused.
+#include <string>
+
+#include "host/store_impl.h"
+
+namespace deskhook::store_internal {
+namespace {
+
+// Append only: never edit a migration that has shipped.
+const char* const kMigrations[] = {
+    // 1: the inbox, decision log, outbox, sentiment history, script kv, heartbeat.
+    R"sql(
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  dedupe_key TEXT NOT NULL,
+  by_hash INTEGER NOT NULL DEFAULT 0,
+  received_ms INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  meta_json TEXT NOT NULL DEFAULT '',
+  state INTEGER NOT NULL DEFAULT 0,
+  processed_ms INTEGER NOT NULL DEFAULT 0);
+-- Platform delivery ids are unique forever; body hashes only within the window (hash_dedupe).
+CREATE UNIQUE INDEX events_platform_key ON events(instance, dedupe_key) WHERE by_hash = 0;
+CREATE INDEX events_pending ON events(id) WHERE state = 0;
+CREATE INDEX events_ticket ON events(instance, ticket_id, id);
+
+CREATE TABLE hash_dedupe(
+  instance TEXT NOT NULL,
+  key TEXT NOT NULL,
+  first_seen_ms INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  PRIMARY KEY(instance, key)) WITHOUT ROWID;
+CREATE INDEX hash_dedupe_age ON hash_dedupe(first_seen_ms);
+
+CREATE TABLE decision_log(
+  id INTEGER PRIMARY KEY,
+  event_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  stage TEXT NOT NULL,
+  record_json TEXT NOT NULL,
+  time_ms INTEGER NOT NULL);
+CREATE UNIQUE INDEX decision_log_event ON decision_log(event_id, seq);
+
+CREATE TABLE outbox(
+  id INTEGER PRIMARY KEY,
+  event_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  instance TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  idem_key TEXT UNIQUE,  -- NULL when the call has no key
+  kind TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  headers_json TEXT NOT NULL,
+  body BLOB NOT NULL,
+  capture_pointer TEXT NOT NULL,
+  capture_as TEXT NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX outbox_due ON outbox(next_attempt_ms, id) WHERE state = 0;
+CREATE INDEX outbox_state ON outbox(state, id);
+CREATE INDEX outbox_event ON outbox(event_id, seq);
+
+CREATE TABLE outbox_vars(
+  event_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY(event_id, name)) WITHOUT ROWID;
+
+CREATE TABLE sentiment_history(
+  id INTEGER PRIMARY KEY,
+  instance TEXT NOT NULL,
+  ticket_id TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  compound REAL NOT NULL);
+CREATE UNIQUE INDEX sentiment_ticket ON sentiment_history(instance, ticket_id, event_id, idx);
+
+CREATE TABLE kv(
+  script TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  expires_ms INTEGER NOT NULL DEFAULT 0,  -- 0 = never
+  PRIMARY KEY(script, key)) WITHOUT ROWID;
+CREATE INDEX kv_expiry ON kv(expires_ms) WHERE expires_ms > 0;
+
+CREATE TABLE heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), time_ms INTEGER NOT NULL);
+)sql",
+};
+
+constexpr int kLatestVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+
+Result<int> CurrentVersion(Conn& conn) {
+  Status st = conn.Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);");
+  if (!st.ok()) return st;
+  auto stmt = conn.Prepare("SELECT MAX(version) FROM schema_version");
+  if (!stmt.ok()) return stmt.status();
+  Cursor c(*stmt);
+  int rc = c.Step();
+  if (rc != SQLITE_ROW) return SqlStatus(conn.db(), rc, "read schema_version");
+  return c.IsNull(0) ? 0 : static_cast<int>(c.Int(0));
+}
+
+}  // namespace
+
+Status MigrateSchema(Conn& conn) {
+  auto version = CurrentVersion(conn);
+  if (!version.ok()) return version.status();
+  if (*version > kLatestVersion) {
+    return Status::Internal("database schema version " + std::to_string(*version) +
+                            " is newer than this deskhook (" + std::to_string(kLatestVersion) +
+                            ")");
+  }
+  for (int v = *version; v < kLatestVersion; ++v) {
+    Status st = conn.Exec("BEGIN IMMEDIATE;");
+    if (st.ok()) st = conn.Exec(kMigrations[v]);
+    if (st.ok()) {
+      std::string bump = "DELETE FROM schema_version; INSERT INTO schema_version VALUES(" +
+                         std::to_string(v + 1) + ");";
+      st = conn.Exec(bump.c_str());
+    }
+    if (st.ok()) st = conn.Exec("COMMIT;");
+    if (!st.ok()) {
+      if (!sqlite3_get_autocommit(conn.db())) conn.Exec("ROLLBACK;");
+      return Status(st.code() == Code::kAlreadyExists ? Status::Internal(st.message()) : st);
+    }
+  }
+  return Status::Ok();
+}
+
+Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms) {
+  constexpr const char* kPruneHashes =
+      "DELETE FROM hash_dedupe WHERE (instance, key) IN (SELECT instance, key FROM hash_dedupe "
+      "WHERE first_seen_ms < ?1 LIMIT 5000)";
+  constexpr const char* kPruneKv =
+      "DELETE FROM kv WHERE (script, key) IN (SELECT script, key FROM kv "
+      "WHERE expires_ms > 0 AND expires_ms <= ?1 LIMIT 5000)";
+  auto hashes = conn.Prepare(kPruneHashes);
+  if (!hashes.ok()) return hashes.status();
+  {
+    Cursor c(*hashes);
+    c.Bind(1, now_ms - dedupe_window_ms);
+    Status st = c.Run("prune hash_dedupe");
+    if (!st.ok()) return st;
+  }
+  auto kv = conn.Prepare(kPruneKv);
+  if (!kv.ok()) return kv.status();
+  Cursor c(*kv);
+  c.Bind(1, now_ms);
+  return c.Run("prune kv");
+}
+
+}  // namespace deskhook::store_internal

@@ -1,0 +1,157 @@
+#include "host/store_writer.h"
+
+#include <exception>
+#include <utility>
+
+namespace deskhook::store_internal {
+
+Writer::Writer(std::unique_ptr<Conn> conn, int max_batch, Op maintenance,
+               int64_t maintenance_interval_ms, std::function<int64_t()> now)
+    : conn_(std::move(conn)),
+      max_batch_(max_batch < 1 ? 1 : static_cast<size_t>(max_batch)),
+      maintenance_(std::move(maintenance)),
+      maintenance_interval_ms_(maintenance_interval_ms),
+      now_(std::move(now)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() { Stop(); }
+
+Status Writer::Submit(const Op& op) {
+  Pending p;
+  p.op = &op;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Status::Unavailable("store is closing");
+  queue_.push_back(&p);
+  if (queue_.size() == 1) work_cv_.notify_one();
+  p.cv.wait(lock, [&p] { return p.done; });
+  return std::move(p.result);
+}
+
+void Writer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+StoreStats Writer::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Writer::Run() {
+  std::vector<Pending*> batch;
+  batch.reserve(max_batch_);
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(batch);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Pending* p : batch) {
+        p->done = true;
+        p->cv.notify_one();  // under the lock: `p` lives on the waiter's stack
+      }
+    }
+    batch.clear();
+  }
+}
+
+Status Writer::ExecCached(const char* sql) {
+  auto stmt = conn_->Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Cursor c(*stmt);
+  return c.Run(sql);
+}
+
+void Writer::RunMaintenance() {
+  int64_t now = now_();
+  if (!maintenance_ || now - last_maintenance_ms_ < maintenance_interval_ms_) return;
+  last_maintenance_ms_ = now;
+  if (!ExecCached("SAVEPOINT maintenance").ok()) return;
+  Status st = maintenance_(*conn_);
+  if (sqlite3_get_autocommit(conn_->db())) return;  // the transaction is gone; BEGIN fails next
+  if (!st.ok()) ExecCached("ROLLBACK TO maintenance");
+  ExecCached("RELEASE maintenance");
+}
+
+// One transaction for the whole batch, a savepoint per operation.
+void Writer::RunBatch(const std::vector<Pending*>& batch) {
+  sqlite3* db = conn_->db();
+  auto fail_all = [&](const Status& why) {
+    for (Pending* p : batch) p->result = why;
+  };
+  Status begin = ExecCached("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    fail_all(Status::Unavailable("begin: " + begin.message()));
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.failed_batches++;
+    return;
+  }
+  RunMaintenance();
+  bool lost = sqlite3_get_autocommit(db) != 0;  // SQLite rolled the transaction back itself
+  for (Pending* p : batch) {
+    if (lost) {
+      p->result = Status::Unavailable("transaction rolled back by an earlier failure");
+      continue;
+    }
+    Status st = ExecCached("SAVEPOINT op");
+    if (st.ok()) {
+      try {
+        st = (*p->op)(*conn_);
+      } catch (const std::exception& e) {
+        st = Status::Internal(std::string("store operation threw: ") + e.what());
+      } catch (...) {
+        st = Status::Internal("store operation threw");
+      }
+    }
+    if (sqlite3_get_autocommit(db)) {
+      // An I/O or full-disk error rolled back the whole transaction: nothing of this batch
+      // (including operations that already succeeded) will be committed.
+      lost = true;
+      p->result = st.ok() ? Status::Unavailable("transaction rolled back") : st;
+      continue;
+    }
+    if (st.ok()) {
+      st = ExecCached("RELEASE op");
+    } else {
+      ExecCached("ROLLBACK TO op");
+      ExecCached("RELEASE op");
+    }
+    p->result = std::move(st);
+  }
+  if (lost) {
+    for (Pending* p : batch) {
+      if (p->result.ok()) p->result = Status::Unavailable("transaction rolled back");
+    }
+  } else {
+    Status commit = ExecCached("COMMIT");
+    if (!commit.ok()) {
+      if (!sqlite3_get_autocommit(db)) ExecCached("ROLLBACK");
+      lost = true;
+      fail_all(Status::Unavailable("commit: " + commit.message()));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.ops += static_cast<int64_t>(batch.size());
+  if (lost) {
+    stats_.failed_batches++;
+  } else {
+    stats_.commits++;
+  }
+  if (static_cast<int64_t>(batch.size()) > stats_.max_batch_seen) {
+    stats_.max_batch_seen = static_cast<int64_t>(batch.size());
+  }
+}
+
+}  // namespace deskhook::store_internal

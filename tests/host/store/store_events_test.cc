@@ -1,0 +1,232 @@
+// Inbox: append, read back, dedupe, restart; processing commits with log and outbox.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "host/store.h"
+#include "tests/host/store/store_test_util.h"
+
+namespace deskhook {
+namespace {
+
+using testing::MakeEvent;
+using testing::OpenOrFail;
+using testing::TempDir;
+
+TEST(StoreEvents, AppendAndReadBack) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  NewEvent e = MakeEvent("zd1", "d-1", "35436", std::string("{\"x\":\"\0bin\"}", 13));
+  auto r = store->AppendEvent(e);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->duplicate);
+  EXPECT_GT(r->event_id, 0);
+
+  auto got = store->GetEvent(r->event_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->instance, "zd1");
+  EXPECT_EQ(got->ticket_id, "35436");
+  EXPECT_EQ(got->kind, "ticket_created");
+  EXPECT_EQ(got->dedupe_key, "d-1");
+  EXPECT_EQ(got->received_ms, e.received_ms);
+  EXPECT_EQ(got->body, e.body);  // binary-safe, embedded NUL kept
+  EXPECT_EQ(got->body.size(), 13u);
+  EXPECT_EQ(got->meta_json, e.meta_json);
+  EXPECT_EQ(got->state, EventState::kPending);
+
+  ASSERT_TRUE(store->AppendEvent(MakeEvent("zd1", "d-2", "99")).ok());
+  ASSERT_TRUE(store->AppendEvent(MakeEvent("zd1", "d-3", "35436")).ok());
+  EXPECT_EQ(*store->CountEvents(), 3);
+  EXPECT_EQ(*store->CountPending(), 3);
+
+  auto recent = store->RecentEvents(2);
+  ASSERT_TRUE(recent.ok());
+  ASSERT_EQ(recent->size(), 2u);
+  EXPECT_EQ((*recent)[0].dedupe_key, "d-3");
+  EXPECT_EQ((*recent)[1].dedupe_key, "d-2");
+
+  auto ticket = store->EventsForTicket("zd1", "35436", 10);
+  ASSERT_TRUE(ticket.ok());
+  ASSERT_EQ(ticket->size(), 2u);
+  EXPECT_EQ((*ticket)[0].dedupe_key, "d-1");
+  EXPECT_EQ((*ticket)[1].dedupe_key, "d-3");
+
+  auto pending = store->PendingEvents(r->event_id, 10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].dedupe_key, "d-2");
+
+  EXPECT_EQ(store->GetEvent(9999).status().code(), Code::kNotFound);
+}
+
+TEST(StoreEvents, RejectsEventWithoutKeyOrInstance) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->AppendEvent(MakeEvent("zd1", "")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->AppendEvent(MakeEvent("", "k")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(*store->CountEvents(), 0);
+}
+
+TEST(StoreEvents, PlatformIdDuplicateIsNotStoredTwice) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  auto first = store->AppendEvent(MakeEvent("zd1", "delivery-7", "1", "{\"v\":1}"));
+  ASSERT_TRUE(first.ok());
+  NewEvent again = MakeEvent("zd1", "delivery-7", "1", "{\"v\":2}");
+  again.received_ms += 10LL * 86400 * 1000;  // platform ids dedupe forever, not per window
+  auto second = store->AppendEvent(again);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->event_id, first->event_id);
+  EXPECT_EQ(*store->CountEvents(), 1);
+  EXPECT_EQ(store->GetEvent(first->event_id)->body, "{\"v\":1}");  // the first copy is kept
+
+  // The same delivery id on another instance is a different delivery.
+  auto other = store->AppendEvent(MakeEvent("zd2", "delivery-7"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->duplicate);
+  EXPECT_EQ(*store->CountEvents(), 2);
+}
+
+TEST(StoreEvents, BodyHashDedupesOnlyWithinWindow) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db"), 60));
+  ASSERT_TRUE(store);
+  NewEvent e = MakeEvent("ic1", "sha256:abc");
+  e.dedupe_by_hash = true;
+  const int64_t t0 = e.received_ms;
+  auto first = store->AppendEvent(e);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+
+  e.received_ms = t0 + 59'000;
+  auto within = store->AppendEvent(e);
+  ASSERT_TRUE(within.ok());
+  EXPECT_TRUE(within->duplicate);
+  EXPECT_EQ(within->event_id, first->event_id);
+  EXPECT_EQ(*store->CountEvents(), 1);
+
+  e.received_ms = t0 + 61'000;  // outside the window: a new, legitimate event
+  auto after = store->AppendEvent(e);
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->duplicate);
+  EXPECT_NE(after->event_id, first->event_id);
+  EXPECT_EQ(*store->CountEvents(), 2);
+
+  e.received_ms = t0 + 70'000;  // the window now runs from the second copy
+  auto again = store->AppendEvent(e);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->event_id, after->event_id);
+  EXPECT_EQ(*store->CountEvents(), 2);
+}
+
+TEST(StoreEvents, RestartKeepsEveryStoredEvent) {
+  TempDir dir;
+  std::vector<int64_t> ids;
+  {
+    auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 300; ++i) {
+      auto r = store->AppendEvent(MakeEvent("zd1", "k" + std::to_string(i), "t",
+                                            "body-" + std::to_string(i)));
+      ASSERT_TRUE(r.ok());
+      ids.push_back(r->event_id);
+    }
+  }
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->CountEvents(), 300);
+  for (int i = 0; i < 300; ++i) {
+    auto e = store->GetEvent(ids[i]);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(e->dedupe_key, "k" + std::to_string(i));
+    EXPECT_EQ(e->body, "body-" + std::to_string(i));
+  }
+  // Dedupe survives the restart too.
+  auto dup = store->AppendEvent(MakeEvent("zd1", "k5"));
+  ASSERT_TRUE(dup.ok());
+  EXPECT_TRUE(dup->duplicate);
+  EXPECT_EQ(dup->event_id, ids[5]);
+  EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
+}
+
+ApiCall MakeCall(const std::string& key, const std::string& body) {
+  ApiCall c;
+  c.kind = "tag";
+  c.method = "PUT";
+  c.path = "/api/v2/tickets/1";
+  c.headers = {{"Content-Type", "application/json"}, {"X-Trace", "a"}};
+  c.body = body;
+  c.idempotency_key = key;
+  return c;
+}
+
+TEST(StoreEvents, CommitProcessedWritesStateLogAndOutboxTogether) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  auto id = store->AppendEvent(MakeEvent("zd1", "k1", "T9"))->event_id;
+  ASSERT_TRUE(store->AppendLog({{id, "ingest", "{\"ok\":true}", 10}}).ok());
+
+  ProcessedEvent p;
+  p.event_id = id;
+  p.state = EventState::kDone;
+  p.processed_ms = 1234;
+  p.log = {{id, "sentiment", "{\"c\":-0.5}", 11}, {id, "decision", "{\"tags\":[\"x\"]}", 12}};
+  p.calls = {MakeCall("idem-1", "{\"a\":1}"), MakeCall("idem-2", "{\"b\":2}")};
+  ASSERT_TRUE(store->CommitProcessed(p).ok());
+
+  auto e = store->GetEvent(id);
+  EXPECT_EQ(e->state, EventState::kDone);
+  EXPECT_EQ(e->processed_ms, 1234);
+  EXPECT_EQ(*store->CountPending(), 0);
+  EXPECT_TRUE(store->PendingEvents(0, 10)->empty());
+
+  auto log = store->LogFor(id);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[0].stage, "ingest");
+  EXPECT_EQ((*log)[1].stage, "sentiment");
+  EXPECT_EQ((*log)[2].stage, "decision");
+  EXPECT_EQ((*log)[2].record_json, "{\"tags\":[\"x\"]}");
+  EXPECT_EQ((*log)[2].time_ms, 12);
+
+  auto out = store->ListOutbox(std::nullopt, 10);
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 2u);
+  EXPECT_EQ((*out)[1].seq, 0);  // newest first
+  EXPECT_EQ((*out)[0].seq, 1);
+  EXPECT_EQ((*out)[1].ticket_id, "T9");
+  EXPECT_EQ((*out)[1].next_attempt_ms, 1234);
+}
+
+TEST(StoreEvents, FailedCommitProcessedChangesNothing) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  auto id = store->AppendEvent(MakeEvent("zd1", "k1"))->event_id;
+
+  ProcessedEvent unknown;
+  unknown.event_id = id + 100;
+  unknown.log = {{id + 100, "decision", "{}", 1}};
+  EXPECT_EQ(store->CommitProcessed(unknown).code(), Code::kNotFound);
+
+  // Fails after the state update, the first log entry and... : all of it must roll back.
+  ProcessedEvent bad;
+  bad.event_id = id;
+  bad.log = {{id, "decision", "{}", 1}, {id, "", "{}", 2}};  // second entry has no stage
+  bad.calls = {MakeCall("idem-x", "{}")};
+  EXPECT_EQ(store->CommitProcessed(bad).code(), Code::kInvalidArgument);
+
+  EXPECT_EQ(store->GetEvent(id)->state, EventState::kPending);
+  EXPECT_TRUE(store->LogFor(id)->empty());
+  EXPECT_TRUE(store->LogFor(id + 100)->empty());
+  EXPECT_TRUE(store->ListOutbox(std::nullopt, 10)->empty());
+}
+
+}  // namespace
+}  // namespace deskhook

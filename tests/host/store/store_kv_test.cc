@@ -1,0 +1,68 @@
+// Script key-value store with expiry; sentiment history.
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "host/store.h"
+#include "tests/host/store/store_test_util.h"
+
+namespace deskhook {
+namespace {
+
+using testing::OpenOrFail;
+using testing::TempDir;
+
+TEST(StoreKv, SetGetOverwriteAndExpiry) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  EXPECT_FALSE(store->KvGet("router", "missing", 0)->has_value());
+  ASSERT_TRUE(store->KvSet("router", "a", "one", 0).ok());
+  ASSERT_TRUE(store->KvSet("router", "b", "two", 2000).ok());
+  ASSERT_TRUE(store->KvSet("other", "a", "elsewhere", 0).ok());
+  EXPECT_EQ(store->KvGet("router", "a", 1'000'000)->value(), "one");  // never expires
+  EXPECT_EQ(store->KvGet("other", "a", 0)->value(), "elsewhere");    // scoped per script
+  EXPECT_EQ(store->KvGet("router", "b", 1999)->value(), "two");
+  EXPECT_FALSE(store->KvGet("router", "b", 2000)->has_value());     // expired
+  ASSERT_TRUE(store->KvSet("router", "a", "uno", 0).ok());
+  EXPECT_EQ(store->KvGet("router", "a", 0)->value(), "uno");
+}
+
+TEST(StoreKv, IncrCreatesAddsAndRestartsAfterExpiry) {
+  TempDir dir;
+  std::atomic<int64_t> now{10'000};
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.clock = [&now] { return now.load(); };
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->KvIncr("s", "count", 1, 20'000), 1);
+  EXPECT_EQ(*store->KvIncr("s", "count", 5, 99'999), 6);  // existing key keeps its expiry
+  EXPECT_EQ(store->KvGet("s", "count", 19'999)->value(), "6");
+  EXPECT_EQ(*store->KvIncr("s", "count", -2, 0), 4);
+  now = 20'000;  // expired: counts from zero again with the new expiry
+  EXPECT_EQ(*store->KvIncr("s", "count", 3, 30'000), 3);
+  EXPECT_EQ(store->KvGet("s", "count", 29'999)->value(), "3");
+  EXPECT_FALSE(store->KvGet("s", "count", 30'000)->has_value());
+
+  ASSERT_TRUE(store->KvSet("s", "word", "hello", 0).ok());
+  EXPECT_EQ(store->KvIncr("s", "word", 1, 0).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store->KvGet("s", "word", 0)->value(), "hello");  // unchanged
+}
+
+TEST(StoreSentiment, HistoryIsOldestFirstPerTicketAndIdempotent) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 2, {-0.5, -0.7}).ok());
+  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 1, {0.3}).ok());  // earlier event, later write
+  ASSERT_TRUE(store->AppendSentiment("zd", "T2", 3, {0.9}).ok());
+  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 2, {-0.5, -0.7}).ok());  // reprocessed: no-op
+  auto h = store->SentimentHistory("zd", "T1");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(*h, (std::vector<double>{0.3, -0.5, -0.7}));
+  EXPECT_EQ(*store->SentimentHistory("zd", "T2"), std::vector<double>{0.9});
+  EXPECT_TRUE(store->SentimentHistory("other", "T1")->empty());
+}
+
+}  // namespace
+}  // namespace deskhook

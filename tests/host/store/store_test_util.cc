@@ -1,0 +1,92 @@
+#include "tests/host/store/store_test_util.h"
+
+#include <sqlite3.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+namespace deskhook::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/deskhook-store-XXXXXX";
+  char* made = mkdtemp(tmpl.data());
+  if (made == nullptr) std::abort();
+  path_ = made;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+StoreOptions Options(const std::string& path, int64_t dedupe_window_s) {
+  StoreOptions o;
+  o.path = path;
+  o.dedupe_window_s = dedupe_window_s;
+  return o;
+}
+
+NewEvent MakeEvent(const std::string& instance, const std::string& key, const std::string& ticket,
+                   const std::string& body) {
+  NewEvent e;
+  e.instance = instance;
+  e.ticket_id = ticket;
+  e.kind = "ticket_created";
+  e.dedupe_key = key;
+  e.received_ms = NowMs();
+  e.body = body;
+  e.meta_json = "{\"delivery\":\"" + key + "\"}";
+  return e;
+}
+
+std::unique_ptr<Store> OpenOrFail(const StoreOptions& options) {
+  auto store = Store::Open(options);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return nullptr;
+  return std::move(store).value();
+}
+
+std::string IntegrityCheck(Store& store) {
+  std::string result;
+  Status st = store.Read([&](sqlite3* db) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
+      return Status::Internal(sqlite3_errmsg(db));
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      result += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return Status::Ok();
+  });
+  if (!st.ok()) return st.ToString();
+  return result;
+}
+
+std::vector<std::string> AllDedupeKeys(Store& store) {
+  std::vector<std::string> keys;
+  Status st = store.Read([&](sqlite3* db) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT dedupe_key FROM events", -1, &stmt, nullptr) !=
+        SQLITE_OK) {
+      return Status::Internal(sqlite3_errmsg(db));
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      keys.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    }
+    sqlite3_finalize(stmt);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return keys;
+}
+
+}  // namespace deskhook::testing
