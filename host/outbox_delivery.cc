@@ -1,0 +1,379 @@
+// OutboxDelivery: the dispatcher polls the store for due items and hands them to one lane per
+// instance; each lane's workers deliver per ticket in id order (outbox_attempt.cc).
+#include <algorithm>
+#include <chrono>
+
+#include "host/outbox_internal.h"
+
+namespace deskhook {
+namespace outbox_internal {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool MayHaveBeenApplied(const OutboxItem& item) {
+  return item.last_error.find(kInFlight) != std::string::npos ||
+         item.last_error.find(kAmbiguous) != std::string::npos;
+}
+
+}  // namespace outbox_internal
+
+using outbox_internal::Lane;
+using outbox_internal::Outcome;
+using outbox_internal::TicketBlock;
+using outbox_internal::WallMs;
+
+namespace {
+constexpr int kStartupScanLimit = 200000;
+constexpr int64_t kStaleBlockGraceMs = 2000;
+}  // namespace
+
+OutboxDelivery::Impl::Impl(Store* store, std::map<std::string, const Connector*> connectors,
+                           OutboxOptions options)
+    : store_(store), connectors_(std::move(connectors)), options_(std::move(options)) {}
+
+Status OutboxDelivery::Impl::Start() {
+  if (started_.exchange(true)) return Status::InvalidArgument("outbox delivery already started");
+  for (const auto& [name, connector] : connectors_) {
+    auto lane = std::make_unique<Lane>(name, connector, options_.For(name));
+    if (connector == nullptr) return Status::InvalidArgument("connector for " + name + " is null");
+    HttpSenderOptions so;
+    so.base_url = connector->config().base_url;
+    so.ca_path = connector->config().ca_path;
+    so.verify_tls = lane->opts.verify_tls;
+    so.connect_timeout_ms = std::min(options_.connect_timeout_ms, connector->config().timeout_ms);
+    so.read_timeout_ms = connector->config().timeout_ms;
+    so.write_timeout_ms = connector->config().timeout_ms;
+    auto sender = HttpSender::Create(so);
+    if (!sender.ok()) {
+      return Status::InvalidArgument("connectors." + name + "." + sender.status().message());
+    }
+    lane->sender = std::move(sender.value());
+    if (lane->opts.effect_checker == nullptr) {
+      lane->own_checker = std::make_unique<outbox_internal::ConnectorEffectChecker>(connector);
+      lane->checker = lane->own_checker.get();
+    } else {
+      lane->checker = lane->opts.effect_checker;
+    }
+    lanes_[name] = std::move(lane);
+  }
+  BlockTicketsFromStore();
+  log_writer_ = std::thread([this] { LogWriterLoop(); });
+  for (auto& [name, lane] : lanes_) {
+    for (int i = 0; i < std::max(1, lane->opts.concurrency); ++i) {
+      Lane* l = lane.get();
+      lane->workers.emplace_back([this, l] { WorkerLoop(l); });
+    }
+  }
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
+  return Status::Ok();
+}
+
+void OutboxDelivery::Impl::Stop() {
+  if (!started_ || stopping_.exchange(true)) return;
+  Wake();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& [name, lane] : lanes_) {
+    { std::lock_guard<std::mutex> lock(lane->mu); }
+    lane->cv.notify_all();
+    for (auto& t : lane->workers) t.join();
+    lane->workers.clear();
+  }
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    log_stop_ = true;
+  }
+  log_cv_.notify_all();
+  if (log_writer_.joinable()) log_writer_.join();
+}
+
+void OutboxDelivery::Impl::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    wake_ = true;
+  }
+  cv_.notify_all();
+}
+
+// After a restart, an item waiting for its retry time must still hold back the later items
+// of its ticket: find each ticket's first pending item and block the ticket when it is not due.
+void OutboxDelivery::Impl::BlockTicketsFromStore() {
+  auto pending = store_->ListOutbox(OutboxState::kPending, kStartupScanLimit);
+  if (!pending.ok()) return;  // the dispatcher still works; order after restart is best effort
+  const int64_t now = WallMs();
+  std::map<std::pair<std::string, std::string>, const OutboxItem*> first;
+  for (const OutboxItem& item : pending.value()) {
+    auto key = std::make_pair(item.instance, item.ticket_id);
+    auto it = first.find(key);
+    if (it == first.end() || item.id < it->second->id) first[key] = &item;
+  }
+  for (const auto& [key, item] : first) {
+    auto lane = lanes_.find(key.first);
+    if (lane == lanes_.end() || item->next_attempt_ms <= now) continue;
+    lane->second->blocked[key.second] = {item->id, item->next_attempt_ms};
+  }
+}
+
+void OutboxDelivery::Impl::DispatchLoop() {
+  while (!stopping_) {
+    int loaded = PollOnce();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (loaded >= options_.poll_batch) continue;  // more may be due right now
+    cv_.wait_for(lock, std::chrono::milliseconds(options_.poll_interval_ms),
+                 [this] { return wake_ || stopping_.load(); });
+    wake_ = false;
+  }
+}
+
+int OutboxDelivery::Impl::PollOnce() {
+  const int64_t now = WallMs();
+  size_t held = 0;
+  for (auto& [name, lane] : lanes_) {
+    std::lock_guard<std::mutex> lock(lane->mu);
+    held += lane->known.size();
+  }
+  // Items already held in memory come back from the query; ask for enough beyond them that
+  // a lane holding many (rate limited, circuit open) cannot crowd out the others.
+  auto due = store_->DueOutbox(now, options_.poll_batch + static_cast<int>(held));
+  if (!due.ok()) return 0;
+  int fresh = 0;
+  std::vector<OutboxItem> overflow;
+  std::set<Lane*> touched;
+  for (OutboxItem& item : due.value()) {
+    auto it = lanes_.find(item.instance);
+    if (it == lanes_.end()) {
+      item.state = OutboxState::kDead;
+      item.last_status = 0;
+      item.last_error = "no connector instance '" + item.instance + "' is configured";
+      item.updated_ms = 0;
+      if (store_->UpdateOutbox(item).ok()) counters_.dead++;
+      continue;
+    }
+    Lane& lane = *it->second;
+    std::lock_guard<std::mutex> lock(lane.mu);
+    if (lane.known.count(item.id)) continue;
+    ++fresh;
+    auto block = lane.blocked.find(item.ticket_id);
+    if (block != lane.blocked.end() && block->second.id == item.id) lane.blocked.erase(block);
+    if (static_cast<int>(lane.known.size()) >= lane.opts.max_in_memory) {
+      // Wait in the store; later items of the ticket wait behind this one.
+      int64_t until = std::max({now + 1000, lane.breaker.RetryAtMs(now),
+                                lane.limiter.paused_until_ms()});
+      if (lane.opts.rate_per_s > 0) {
+        until += static_cast<int64_t>(lane.known.size() * 1000.0 / lane.opts.rate_per_s);
+      }
+      item.next_attempt_ms = until;
+      auto& b = lane.blocked[item.ticket_id];
+      if (b.id == 0 || item.id < b.id) b = {item.id, until};
+      overflow.push_back(item);
+      continue;
+    }
+    auto& queue = lane.by_ticket[item.ticket_id];
+    auto pos = std::lower_bound(queue.begin(), queue.end(), item.id,
+                                [](const OutboxItem& a, int64_t id) { return a.id < id; });
+    queue.insert(pos, item);
+    lane.known.insert(item.id);
+    touched.insert(&lane);
+  }
+  for (Lane* lane : touched) lane->cv.notify_all();
+  for (OutboxItem& item : overflow) {
+    item.updated_ms = 0;
+    (void)store_->UpdateOutbox(item);  // on failure it stays due and comes back next poll
+  }
+  for (auto& [name, lane] : lanes_) ClearStaleBlocks(*lane, now);
+  return fresh;
+}
+
+// A block whose item never came back (dropped or retried from the CLI meanwhile) is lifted.
+void OutboxDelivery::Impl::ClearStaleBlocks(Lane& lane, int64_t now) {
+  std::vector<std::pair<std::string, TicketBlock>> stale;
+  {
+    std::lock_guard<std::mutex> lock(lane.mu);
+    for (const auto& [ticket, block] : lane.blocked) {
+      if (block.until_ms + kStaleBlockGraceMs < now) stale.emplace_back(ticket, block);
+    }
+  }
+  bool lifted = false;
+  for (const auto& [ticket, block] : stale) {
+    auto item = store_->GetOutbox(block.id);
+    bool lift = !item.ok() || item->state != OutboxState::kPending;
+    std::lock_guard<std::mutex> lock(lane.mu);
+    auto it = lane.blocked.find(ticket);
+    if (it == lane.blocked.end() || it->second.id != block.id) continue;
+    if (lift) {
+      lane.blocked.erase(it);
+      lifted = true;
+    } else if (item->next_attempt_ms > block.until_ms) {
+      it->second.until_ms = item->next_attempt_ms;
+    }
+  }
+  if (lifted) lane.cv.notify_all();
+}
+
+void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
+  using std::chrono::milliseconds;
+  while (!stopping_) {
+    OutboxItem item;
+    {
+      std::unique_lock<std::mutex> lock(lane->mu);
+      const OutboxItem* best = nullptr;
+      for (const auto& [ticket, queue] : lane->by_ticket) {
+        if (queue.empty() || lane->busy.count(ticket)) continue;
+        auto block = lane->blocked.find(ticket);
+        if (block != lane->blocked.end() && queue.front().id > block->second.id) continue;
+        if (best == nullptr || queue.front().id < best->id) best = &queue.front();
+      }
+      if (best == nullptr) {
+        lane->cv.wait_for(lock, milliseconds(200));
+        continue;
+      }
+      item = *best;
+      lane->busy.insert(item.ticket_id);
+      lane->in_flight.insert(item.id);
+    }
+    auto release = [&] {
+      std::lock_guard<std::mutex> lock(lane->mu);
+      lane->busy.erase(item.ticket_id);
+      lane->in_flight.erase(item.id);
+    };
+    auto pause = [&](int64_t ms) {
+      std::unique_lock<std::mutex> lock(lane->mu);
+      lane->cv.wait_for(lock, milliseconds(std::clamp<int64_t>(ms, 1, 1000)),
+                        [this] { return stopping_.load(); });
+    };
+    int64_t now = WallMs();
+    if (!lane->opts.dry_run) {
+      if (!lane->breaker.Allow(now)) {
+        release();
+        pause(lane->breaker.RetryAtMs(now) - now);
+        continue;
+      }
+      if (int64_t wait = lane->limiter.TryAcquire(now); wait > 0) {
+        lane->breaker.OnNeutral();
+        release();
+        pause(wait);
+        continue;
+      }
+    }
+    Outcome outcome = Attempt(*lane, item);
+    {
+      std::lock_guard<std::mutex> lock(lane->mu);
+      auto& queue = lane->by_ticket[item.ticket_id];
+      auto pos = std::find_if(queue.begin(), queue.end(),
+                              [&](const OutboxItem& q) { return q.id == item.id; });
+      if (pos != queue.end()) queue.erase(pos);
+      if (queue.empty()) lane->by_ticket.erase(item.ticket_id);
+      lane->known.erase(item.id);
+      lane->busy.erase(item.ticket_id);
+      lane->in_flight.erase(item.id);
+      if (outcome.kind == Outcome::kDeferred) {
+        auto& b = lane->blocked[item.ticket_id];
+        if (b.id == 0 || item.id <= b.id) b = {item.id, outcome.until_ms};
+      } else {
+        lane->rate_limited.erase(item.id);
+      }
+    }
+    lane->cv.notify_all();
+  }
+}
+
+void OutboxDelivery::Impl::LogWriterLoop() {
+  std::unique_lock<std::mutex> lock(log_mu_);
+  while (true) {
+    log_cv_.wait(lock, [this] { return log_stop_ || !log_queue_.empty(); });
+    if (log_queue_.empty() && log_stop_) return;
+    std::vector<LogEntry> batch;
+    batch.swap(log_queue_);
+    lock.unlock();
+    (void)store_->AppendLog(batch);  // the outbox row is the truth; the log is its history
+    lock.lock();
+  }
+}
+
+Status OutboxDelivery::Impl::Retry(int64_t id) {
+  Status s = RetryOutboxItem(store_, id);
+  if (!s.ok()) return s;
+  for (auto& [name, lane] : lanes_) {
+    std::lock_guard<std::mutex> lock(lane->mu);
+    lane->rate_limited.erase(id);
+  }
+  Wake();
+  return s;
+}
+
+Status OutboxDelivery::Impl::Drop(int64_t id) {
+  for (auto& [name, lane] : lanes_) {
+    std::lock_guard<std::mutex> lock(lane->mu);
+    if (lane->in_flight.count(id)) {
+      return Status::Unavailable("outbox item " + std::to_string(id) +
+                                 " is being sent right now; try again");
+    }
+    if (lane->known.count(id)) {
+      for (auto& [ticket, queue] : lane->by_ticket) {
+        auto pos = std::find_if(queue.begin(), queue.end(),
+                                [&](const OutboxItem& q) { return q.id == id; });
+        if (pos != queue.end()) {
+          queue.erase(pos);
+          break;
+        }
+      }
+      lane->known.erase(id);
+    }
+    for (auto it = lane->blocked.begin(); it != lane->blocked.end(); ++it) {
+      if (it->second.id == id) {
+        lane->blocked.erase(it);
+        break;
+      }
+    }
+    lane->cv.notify_all();
+  }
+  return DropOutboxItem(store_, id);
+}
+
+OutboxStats OutboxDelivery::Impl::Stats() const {
+  OutboxStats s;
+  s.attempts = counters_.attempts;
+  s.delivered = counters_.delivered;
+  s.retried = counters_.retried;
+  s.rate_limited = counters_.rate_limited;
+  s.dead = counters_.dead;
+  s.dry_run = counters_.dry_run;
+  s.effect_present = counters_.effect_present;
+  return s;
+}
+
+std::vector<LaneStatus> OutboxDelivery::Impl::Lanes() const {
+  std::vector<LaneStatus> out;
+  const int64_t now = WallMs();
+  for (const auto& [name, lane] : lanes_) {
+    LaneStatus s;
+    s.instance = name;
+    s.circuit = std::string(CircuitStateName(lane->breaker.state(now)));
+    int64_t paused = lane->limiter.paused_until_ms();
+    s.paused_until_ms = paused > now ? paused : 0;
+    {
+      std::lock_guard<std::mutex> lock(lane->mu);
+      s.in_memory = static_cast<int>(lane->known.size());
+    }
+    s.dry_run = lane->opts.dry_run;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+OutboxDelivery::OutboxDelivery(Store* store, std::map<std::string, const Connector*> connectors,
+                               OutboxOptions options)
+    : impl_(std::make_unique<Impl>(store, std::move(connectors), std::move(options))) {}
+OutboxDelivery::~OutboxDelivery() { Stop(); }
+Status OutboxDelivery::Start() { return impl_->Start(); }
+void OutboxDelivery::Stop() { impl_->Stop(); }
+void OutboxDelivery::Wake() { impl_->Wake(); }
+Status OutboxDelivery::Retry(int64_t id) { return impl_->Retry(id); }
+Status OutboxDelivery::Drop(int64_t id) { return impl_->Drop(id); }
+OutboxStats OutboxDelivery::Stats() const { return impl_->Stats(); }
+std::vector<LaneStatus> OutboxDelivery::Lanes() const { return impl_->Lanes(); }
+
+}  // namespace deskhook

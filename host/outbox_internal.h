@@ -1,0 +1,156 @@
+// Internals of OutboxDelivery shared by outbox_delivery.cc (lanes, workers, dispatcher) and
+// outbox_attempt.cc (one delivery attempt). Not a public header.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host/circuit_breaker.h"
+#include "host/http_sender.h"
+#include "host/outbox.h"
+#include "host/rate_limiter.h"
+
+namespace deskhook::outbox_internal {
+
+int64_t WallMs();
+
+// last_error prefixes that mean "the helpdesk may have applied this call": a resend of a
+// non-idempotent call must be preceded by an effect check.
+inline constexpr std::string_view kInFlight = "in flight";
+inline constexpr std::string_view kAmbiguous = "ambiguous";
+bool MayHaveBeenApplied(const OutboxItem& item);
+
+// A later item of `ticket` may not go before item `id` (waiting in the store until `until_ms`).
+struct TicketBlock {
+  int64_t id = 0;
+  int64_t until_ms = 0;
+};
+
+struct Lane {
+  Lane(std::string name, const Connector* connector, const InstanceOutboxOptions& opts)
+      : name(std::move(name)),
+        connector(connector),
+        opts(opts),
+        limiter(opts.rate_per_s, opts.burst),
+        breaker(opts.circuit_failures, opts.circuit_open_ms) {}
+
+  const std::string name;
+  const Connector* const connector;  // nullptr: unknown instance (items are dead-lettered)
+  const InstanceOutboxOptions opts;
+  const EffectChecker* checker = nullptr;     // options' checker, else own_checker
+  std::unique_ptr<EffectChecker> own_checker;  // the connector's BuildEffectCheck/EffectPresent
+  std::unique_ptr<HttpSender> sender;
+  RateLimiter limiter;
+  CircuitBreaker breaker;
+
+  std::mutex mu;  // guards everything below
+  std::condition_variable cv;
+  std::map<std::string, std::deque<OutboxItem>> by_ticket;  // id order per ticket
+  std::set<std::string> busy;                                // tickets with an attempt running
+  std::map<std::string, TicketBlock> blocked;
+  std::set<int64_t> known;                                   // ids held in by_ticket
+  std::set<int64_t> in_flight;
+  std::map<int64_t, int> rate_limited;                       // 429 count per item since start
+  std::vector<std::thread> workers;
+};
+
+// The connector's own effect check (Connector::BuildEffectCheck / EffectPresent).
+class ConnectorEffectChecker : public EffectChecker {
+ public:
+  explicit ConnectorEffectChecker(const Connector* c) : c_(c) {}
+  std::optional<ApiCall> BuildCheck(const ApiCall& call) const override {
+    return c_->BuildEffectCheck(call);
+  }
+  bool Present(const ApiCall& call, std::string_view body) const override {
+    return c_->EffectPresent(call, body);
+  }
+
+ private:
+  const Connector* c_;
+};
+
+struct Outcome {
+  enum Kind { kFinished, kDeferred } kind = kFinished;  // finished: done, dead or dropped
+  int64_t until_ms = 0;                                 // kDeferred: next_attempt_ms
+};
+
+struct Counters {
+  std::atomic<int64_t> attempts{0}, delivered{0}, retried{0}, rate_limited{0}, dead{0},
+      dry_run{0}, effect_present{0};
+};
+
+}  // namespace deskhook::outbox_internal
+
+namespace deskhook {
+
+class OutboxDelivery::Impl {
+ public:
+  Impl(Store* store, std::map<std::string, const Connector*> connectors, OutboxOptions options);
+
+  Status Start();
+  void Stop();
+  void Wake();
+  Status Retry(int64_t id);
+  Status Drop(int64_t id);
+  OutboxStats Stats() const;
+  std::vector<LaneStatus> Lanes() const;
+
+  // outbox_attempt.cc
+  outbox_internal::Outcome Attempt(outbox_internal::Lane& lane, OutboxItem item);
+
+ private:
+  void DispatchLoop();
+  int PollOnce();
+  void ClearStaleBlocks(outbox_internal::Lane& lane, int64_t now);
+  void BlockTicketsFromStore();
+  void WorkerLoop(outbox_internal::Lane* lane);
+  void LogWriterLoop();
+
+  // outbox_attempt.cc
+  outbox_internal::Outcome Finish(outbox_internal::Lane& lane, OutboxItem& item, OutboxState state,
+                                  const std::string& outcome, int status, int64_t duration_ms);
+  outbox_internal::Outcome Defer(outbox_internal::Lane& lane, OutboxItem& item, int64_t until_ms,
+                                 const std::string& outcome, int status, int64_t duration_ms);
+  outbox_internal::Outcome Failed(outbox_internal::Lane& lane, OutboxItem& item,
+                                  const std::string& error, int status, int64_t duration_ms);
+  void LogAttempt(const OutboxItem& item, const std::string& outcome, int status,
+                  int64_t duration_ms);
+  std::vector<std::pair<std::string, std::string>> SendHeaders(const outbox_internal::Lane& lane,
+                                                               const ApiCall& call) const;
+  int64_t Backoff(int attempt);
+
+ public:
+  Store* const store_;
+  const std::map<std::string, const Connector*> connectors_;
+  const OutboxOptions options_;
+  outbox_internal::Counters counters_;
+
+ private:
+  std::map<std::string, std::unique_ptr<outbox_internal::Lane>> lanes_;
+  std::atomic<bool> started_{false}, stopping_{false};
+  std::thread dispatcher_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wake_ = false;
+
+  std::mutex rng_mu_;
+  std::mt19937_64 rng_{std::random_device{}()};
+
+  std::mutex log_mu_;
+  std::condition_variable log_cv_;
+  std::vector<LogEntry> log_queue_;
+  bool log_stop_ = false;
+  std::thread log_writer_;
+};
+
+}  // namespace deskhook
