@@ -1,0 +1,108 @@
+// The scorer's dictionary: one open-addressing hash table over lower-cased, normalised keys
+// (single tokens and space-joined phrases) built once from the embedded data and the operator's
+// file. Lookups take a string_view and never allocate.
+//
+// Data format (the embedded sentiment/data/*.tsv files and operators' files alike), one rule per
+// line, '#' starts a comment line, fields separated by TABs:
+//   valence      <float -4..4>   <term or phrase>     sentiment-bearing word, phrase, emoji
+//   booster      <float>         <term or phrase>     degree adverb: + boosts, - dampens
+//   negator      -               <term or phrase>     flips the following sentiment words
+//   contrast     -               <term>               "but": what follows outweighs what precedes
+//   concession   -               <term or phrase>     "although": the clause it opens is discounted
+//   frustration|churn_risk|wants_human|urgency  <weight 0..1>  <phrase>
+// Phrases may use "(a|b|c)" groups; each group expands to one variant per alternative
+// ("cancel (my|the) (plan|account)" is four phrases). The VADER lexicon file (token<TAB>mean<TAB>
+// ...) is loaded with LoadVader.
+//
+// Thread-safety: immutable after loading; lookups are safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace deskhook::sentiment {
+
+enum Signal : uint8_t { kFrustration = 0, kChurnRisk, kWantsHuman, kUrgency, kSignalCount };
+const char* SignalName(int signal);
+
+struct Entry {
+  enum Flags : uint16_t {
+    kValence = 1 << 0,
+    kBooster = 1 << 1,
+    kNegator = 1 << 2,
+    kContrast = 1 << 3,
+    kConcession = 1 << 4,
+    kSignal = 1 << 5,       // signal[] holds weights
+    kPhraseStart = 1 << 6,  // some phrase of >= 2 tokens starts with this token
+  };
+  uint16_t flags = 0;
+  uint8_t words = 1;            // tokens in the key
+  uint8_t max_phrase_words = 0; // longest phrase starting with this token (if kPhraseStart)
+  float valence = 0;
+  float booster = 0;
+  float signal[kSignalCount] = {0, 0, 0, 0};
+};
+
+class Lexicon {
+ public:
+  Lexicon();
+
+  // Adds rules in the format above. Returns false and sets *error ("name:line: why") on a bad line.
+  bool LoadRules(std::string_view text, std::string_view name, std::string* error);
+  // Adds the VADER lexicon ("token<TAB>mean<TAB>..."). Keys that differ only in case keep the
+  // all-lower-case entry (VADER itself looks up lower-cased tokens only).
+  bool LoadVader(std::string_view text, std::string* error);
+  // `key` must already be normalised (NormalizeKey). Returns nullptr when absent.
+  const Entry* Find(std::string_view key) const {
+    return FindHashed(key, Hash(key));
+  }
+  const Entry* FindHashed(std::string_view key, uint64_t hash) const {
+    size_t i = hash & mask_;
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32) | 1u;
+    for (;;) {
+      const Slot& s = slots_[i];
+      if (s.tag == 0) return nullptr;
+      if (s.tag == tag) {
+        const Stored& e = entries_[s.index];
+        if (e.key_len == key.size() &&
+            std::char_traits<char>::compare(pool_.data() + e.key_off, key.data(), key.size()) == 0)
+          return &e.entry;
+      }
+      i = (i + 1) & mask_;
+    }
+  }
+  size_t size() const { return entries_.size(); }
+
+  static uint64_t Hash(std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+  }
+  // Lower-cases, maps typographic apostrophes to ' and collapses runs of spaces; the same
+  // normalisation the tokenizer applies to text.
+  static std::string NormalizeKey(std::string_view s);
+
+ private:
+  struct Stored {
+    uint32_t key_off = 0;
+    uint32_t key_len = 0;
+    Entry entry;
+  };
+  struct Slot {
+    uint32_t tag = 0;  // 0 = empty
+    uint32_t index = 0;
+  };
+  Entry& Upsert(std::string_view normalized_key);
+  void MarkPhrase(std::string_view normalized_key);
+
+  void Grow();
+
+  std::string pool_;
+  std::vector<Stored> entries_;
+  std::vector<Slot> slots_;  // load factor <= 1/2
+  size_t mask_ = 0;
+};
+
+}  // namespace deskhook::sentiment

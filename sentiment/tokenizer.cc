@@ -1,0 +1,211 @@
+#include "sentiment/tokenizer.h"
+
+#include <cstring>
+
+#include "sentiment/text.h"
+
+namespace deskhook::sentiment {
+namespace {
+
+inline bool IsClausePunct(char c) {
+  return c == ',' || c == ';' || c == ':' || c == '.' || c == '!' || c == '?' || c == '-';
+}
+inline bool IsSentencePunct(char c) { return c == '.' || c == '!' || c == '?'; }
+inline bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z'); }
+
+class Builder {
+ public:
+  Builder(const Lexicon& lex, char* buf, Token* tokens) : lex_(lex), buf_(buf) {
+    out_.tokens = tokens;
+  }
+
+  TokenizedText Run(std::string_view text) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const size_t n = text.size();
+    size_t i = 0;
+    while (i < n) {
+      // Whitespace between chunks; a line break ends a sentence.
+      bool newline = false;
+      while (i < n) {
+        const unsigned char c = s[i];
+        if (c == ' ' || c == '\t' || c == '\r') { ++i; continue; }
+        if (c == '\n') { newline = true; ++i; continue; }
+        if (c < 0x80) break;
+        size_t len;
+        const uint32_t cp = text::Decode(s, n, i, &len);
+        if (!text::IsSpace(cp)) break;
+        if (cp == 0x2028 || cp == 0x2029 || cp == 0x85) newline = true;
+        i += len;
+      }
+      if (newline) MarkBoundary(true);
+      if (i >= n) break;
+      // One chunk up to the next whitespace; emoji split it.
+      size_t start = o_;
+      bool upper = false, lower = false;
+      while (i < n) {
+        const unsigned char c = s[i];
+        if (c < 0x80) {
+          if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') break;
+          if (c == '!') ++out_.exclamations;
+          else if (c == '?') ++out_.questions;
+          if (c >= 'A' && c <= 'Z') { upper = true; buf_[o_++] = static_cast<char>(c + 32); }
+          else { lower |= (c >= 'a' && c <= 'z'); buf_[o_++] = static_cast<char>(c); }
+          ++i;
+          continue;
+        }
+        size_t len;
+        const uint32_t cp = text::Decode(s, n, i, &len);
+        if (text::IsSpace(cp)) break;
+        i += len;
+        if (cp == 0xFFFD && len == 1) { buf_[o_++] = '?'; continue; }  // invalid byte
+        if (text::IsApostrophe(cp)) { buf_[o_++] = '\''; continue; }
+        if (text::IsEmojiModifier(cp)) continue;
+        if (text::IsEmoji(cp)) {
+          EmitWord(start, o_, upper, lower);
+          const size_t e0 = o_;
+          o_ += text::Encode(cp, buf_ + o_);
+          // Skin tones, variation selectors and ZWJ-joined parts belong to this emoji.
+          while (i < n) {
+            size_t l2;
+            const uint32_t next = text::Decode(s, n, i, &l2);
+            if (next == 0x200D) {
+              i += l2;
+              if (i < n) { text::Decode(s, n, i, &l2); i += l2; }
+              continue;
+            }
+            if (!text::IsEmojiModifier(next)) break;
+            i += l2;
+          }
+          Push(e0, o_, Token::kSymbol, lex_.Find(std::string_view(buf_ + e0, o_ - e0)));
+          start = o_;
+          upper = lower = false;
+          continue;
+        }
+        bool was_upper;
+        const uint32_t low = text::ToLower(cp, &was_upper);
+        if (was_upper) upper = true;
+        else lower |= text::IsLowerLetter(cp);
+        o_ += text::Encode(low, buf_ + o_);
+      }
+      EmitWord(start, o_, upper, lower);
+    }
+    return out_;
+  }
+
+ private:
+  void MarkBoundary(bool sentence) {
+    if (out_.count == 0) return;
+    Token& t = out_.tokens[out_.count - 1];
+    t.flags |= Token::kClauseEnd;
+    if (sentence) t.flags |= Token::kSentenceEnd;
+  }
+
+  void Push(size_t b, size_t e, uint8_t flags, const Entry* entry) {
+    Token& t = out_.tokens[out_.count++];
+    t = Token{};
+    t.p = buf_ + b;
+    t.len = static_cast<uint32_t>(e - b);
+    t.flags = flags;
+    t.entry = entry;
+    if (flags & Token::kAllCaps) ++out_.all_caps;
+  }
+
+  // Tries to find the word with runs of 3+ equal letters shortened to 2, then to 1. On success
+  // rewrites the word in place and returns its new end.
+  size_t Collapse(size_t b, size_t e, const Entry** entry) {
+    bool has_run = false;
+    for (size_t k = b + 2; k < e; ++k) {
+      if (IsAsciiLetter(buf_[k]) && buf_[k] == buf_[k - 1] && buf_[k] == buf_[k - 2]) {
+        has_run = true;
+        break;
+      }
+    }
+    if (!has_run || e - b > 64) return 0;
+    char tmp[64];
+    for (int keep = 2; keep >= 1; --keep) {
+      size_t m = 0;
+      for (size_t k = b; k < e; ++k) {
+        size_t run = 0;
+        while (m > run && tmp[m - 1 - run] == buf_[k] && run < static_cast<size_t>(keep)) ++run;
+        if (IsAsciiLetter(buf_[k]) && run >= static_cast<size_t>(keep)) continue;
+        tmp[m++] = buf_[k];
+      }
+      if (const Entry* found = lex_.Find(std::string_view(tmp, m))) {
+        std::memcpy(buf_ + b, tmp, m);
+        *entry = found;
+        return b + m;
+      }
+    }
+    return 0;
+  }
+
+  void EmitWord(size_t b, size_t e, bool upper, bool lower) {
+    if (b >= e) return;
+    const uint8_t caps = (upper && !lower) ? Token::kAllCaps : (upper || lower) ? 0 : Token::kSymbol;
+    // Whole chunk known (emoticons, "can't", "kind-of"): keep it as it is.
+    if (const Entry* whole = lex_.Find(std::string_view(buf_ + b, e - b))) {
+      uint8_t flags = caps;
+      for (size_t k = b; k < e; ++k) {
+        const char c = buf_[k];
+        if (c != '\'' && c != '-' && text::IsAsciiPunct(static_cast<unsigned char>(c))) {
+          flags |= Token::kSymbol;  // an emoticon such as ":D" or "<3"
+          break;
+        }
+      }
+      Push(b, e, flags, whole);
+      return;
+    }
+    size_t wb = b, we = e;
+    while (wb < we && text::IsAsciiPunct(static_cast<unsigned char>(buf_[wb]))) ++wb;
+    while (we > wb && text::IsAsciiPunct(static_cast<unsigned char>(buf_[we - 1]))) --we;
+    // Trailing punctuation: clause/sentence ends, and an emoticon glued to the word.
+    bool clause = false, sentence = false;
+    for (size_t k = (wb == we ? b : we); k < e; ++k) {  // all of a punctuation-only chunk
+      clause |= IsClausePunct(buf_[k]);
+      sentence |= IsSentencePunct(buf_[k]);
+    }
+    size_t emo_b = 0, emo_e = 0;
+    const Entry* emo = nullptr;
+    for (size_t len = std::min<size_t>(e - we, 4); len >= 2 && we > wb; --len) {
+      const Entry* found = lex_.Find(std::string_view(buf_ + e - len, len));
+      if (found && (found->flags & Entry::kValence)) {
+        emo = found;
+        emo_b = e - len;
+        emo_e = e;
+        break;
+      }
+    }
+    if (we - wb == 1 && static_cast<unsigned char>(buf_[wb]) < 0x80) wb = we;  // "a", "I"
+    if (wb < we) {
+      uint8_t flags = caps;
+      const Entry* entry = lex_.Find(std::string_view(buf_ + wb, we - wb));
+      if (entry == nullptr) {
+        const Entry* collapsed = nullptr;
+        if (const size_t ne = Collapse(wb, we, &collapsed)) {
+          we = ne;
+          entry = collapsed;
+          flags |= Token::kElongated;
+        }
+      }
+      if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
+        flags |= Token::kNegatedForm;
+      }
+      Push(wb, we, flags, entry);
+    }
+    if (emo) Push(emo_b, emo_e, Token::kSymbol, emo);
+    if (clause) MarkBoundary(sentence);
+  }
+
+  const Lexicon& lex_;
+  char* buf_;
+  size_t o_ = 0;
+  TokenizedText out_;
+};
+
+}  // namespace
+
+TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens) {
+  return Builder(lexicon, buf, tokens).Run(text);
+}
+
+}  // namespace deskhook::sentiment

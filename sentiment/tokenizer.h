@@ -1,0 +1,53 @@
+// Splits a message into normalised tokens for the scorer, without allocating: the caller owns
+// the byte buffer (>= text.size()) and the token array (>= MaxTokens(text.size())).
+//
+// Tokens: whitespace-separated words with leading/trailing ASCII punctuation removed (kept whole
+// when the whole chunk is a lexicon entry such as ":-)" or "<3"); emoji split off as tokens of
+// their own; emoticons glued to a word's end ("thanks:)") split off; one-character ASCII words
+// dropped (as VADER does); elongated words ("sooo goood") collapsed to the lexicon form.
+// Punctuation after a token marks clause and sentence ends, which bound negation and contrast.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "sentiment/lexicon.h"
+
+namespace deskhook::sentiment {
+
+struct Token {
+  enum Flags : uint8_t {
+    kAllCaps = 1 << 0,      // has upper-case letters and no lower-case ones ("GREAT", ":D")
+    kElongated = 1 << 1,    // matched the lexicon only after collapsing repeated letters
+    kClauseEnd = 1 << 2,    // followed by , ; : . ! ? or a dash
+    kSentenceEnd = 1 << 3,  // followed by . ! ? or a line break
+    kNegatedForm = 1 << 4,  // ends in "n't" (VADER treats any such word as a negator)
+    kSymbol = 1 << 5,       // no letters: emoji, emoticon, number
+  };
+  const char* p = nullptr;  // normalised (lower-cased) bytes
+  uint32_t len = 0;
+  uint8_t flags = 0;
+  uint8_t span = 1;         // tokens covered when a phrase matched here (set by the scorer)
+  bool consumed = false;    // inside a phrase that starts earlier (set by the scorer)
+  const Entry* entry = nullptr;  // lexicon entry for the token itself, or null
+  const Entry* rule = nullptr;   // entry the scorer applies here: a phrase's or `entry`
+  std::string_view view() const { return {p, len}; }
+};
+
+struct TokenizedText {
+  Token* tokens = nullptr;
+  size_t count = 0;
+  int exclamations = 0;  // '!' in the whole text
+  int questions = 0;     // '?' in the whole text
+  int all_caps = 0;      // tokens with kAllCaps
+};
+
+// Upper bound on tokens for a text of `bytes` bytes.
+constexpr size_t MaxTokens(size_t bytes) { return bytes / 2 + 2; }
+
+// REQUIRES: buf has room for text.size() bytes; tokens has room for MaxTokens(text.size()).
+// The tokens point into buf.
+TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens);
+
+}  // namespace deskhook::sentiment

@@ -1,0 +1,192 @@
+// VADER's rules (Hutto & Gilbert 2014) over deskhook's tokens, with these changes:
+// multi-word lexicon entries and idioms match as phrases; negation and boosters do not reach
+// across clause punctuation; "but" acts within its sentence (or on the previous one when it opens
+// a sentence); concessive "although" discounts its own clause; words that are both sentiment
+// words and modifiers ("pretty", "no", "super") act as modifiers before a sentiment word.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "sentiment/valence.h"
+
+namespace deskhook::sentiment {
+namespace {
+
+constexpr uint16_t kModifierFlags =
+    Entry::kBooster | Entry::kNegator | Entry::kContrast | Entry::kConcession;
+constexpr uint16_t kValenceRuleFlags = Entry::kValence | kModifierFlags;
+
+inline bool Is(const Token& t, std::string_view w) { return t.view() == w; }
+
+// Longest phrase with a valence-pass rule starting at token i; sets rule/span/consumed.
+void MatchPhrase(const Lexicon& lex, TokenizedText& tt, size_t i) {
+  Token& t = tt.tokens[i];
+  t.rule = t.entry;
+  if (!t.entry || !(t.entry->flags & Entry::kPhraseStart)) return;
+  const size_t max_words = std::min<size_t>(t.entry->max_phrase_words, tt.count - i);
+  char key[256];
+  for (size_t words = max_words; words >= 2; --words) {
+    size_t len = 0;
+    bool fits = true;
+    for (size_t k = i; k < i + words; ++k) {
+      const Token& w = tt.tokens[k];
+      if (k > i && (tt.tokens[k - 1].flags & Token::kSentenceEnd)) { fits = false; break; }
+      if (len + w.len + 1 > sizeof(key)) { fits = false; break; }
+      if (k > i) key[len++] = ' ';
+      std::memcpy(key + len, w.p, w.len);
+      len += w.len;
+    }
+    if (!fits) continue;
+    const Entry* e = lex.Find(std::string_view(key, len));
+    if (e && (e->flags & kValenceRuleFlags)) {
+      t.rule = e;
+      t.span = static_cast<uint8_t>(words);
+      for (size_t k = i + 1; k < i + words; ++k) tt.tokens[k].consumed = true;
+      return;
+    }
+  }
+}
+
+// The next token's rule, if it is in the same clause.
+inline const Entry* NextRule(const TokenizedText& tt, size_t i) {
+  const Token& t = tt.tokens[i];
+  const size_t next = i + t.span;
+  if (next >= tt.count || (tt.tokens[next - 1].flags & Token::kClauseEnd)) return nullptr;
+  return tt.tokens[next].rule;
+}
+inline bool HasValence(const Entry* e) {
+  return e && (e->flags & Entry::kValence) && e->valence != 0;
+}
+
+float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negated_from) {
+  const Token& t = tt.tokens[i];
+  const Entry* e = t.rule;
+  if (!e || !(e->flags & Entry::kValence) || e->valence == 0) return 0;
+  // Dual-role words modify the sentiment word that follows instead of scoring themselves.
+  if ((e->flags & (Entry::kBooster | Entry::kNegator)) && HasValence(NextRule(tt, i))) return 0;
+  float v = e->valence;
+  const float sign = v > 0 ? 1.f : -1.f;
+  if ((t.flags & Token::kAllCaps) && cap_diff) v += sign * kCapsStep;
+  if (t.flags & Token::kElongated) v += sign * kElongationStep;
+  static constexpr float kDecay[4] = {0, 1.f, 0.95f, 0.9f};
+  // Emoji and emoticons stand outside the sentence's syntax: no negation or boosters reach them.
+  const size_t reach = (t.flags & Token::kSymbol) ? 0 : 3;
+  for (size_t d = 1; d <= reach && d <= i; ++d) {
+    const size_t j = i - d;
+    const Token& m = tt.tokens[j];
+    if (m.flags & Token::kClauseEnd) break;
+    const Entry* r = m.consumed ? nullptr : m.rule;
+    if (r && (r->flags & Entry::kContrast)) break;
+    const bool sentiment_word = r && (r->flags & Entry::kValence) && !(r->flags & kModifierFlags);
+    if (sentiment_word) continue;
+    if (r && (r->flags & Entry::kBooster)) {
+      float s = r->booster * sign;
+      if ((m.flags & Token::kAllCaps) && cap_diff) s += sign * kCapsStep;
+      v += s * kDecay[d];
+    }
+    if ((r && (r->flags & Entry::kNegator)) || (!m.consumed && (m.flags & Token::kNegatedForm))) {
+      if (d >= 2 && Is(m, "never") && (Is(tt.tokens[j + 1], "so") || Is(tt.tokens[j + 1], "this"))) {
+        v *= 1.25f;  // "never so good": emphasis, not negation
+      } else {
+        v *= kNegationScalar;
+        if (negated_from) *negated_from = static_cast<int>(j);
+      }
+    }
+  }
+  // "least": "the least helpful" negates; "at least", "very least" do not.
+  if (i >= 1 && Is(tt.tokens[i - 1], "least") && !(tt.tokens[i - 1].flags & Token::kClauseEnd)) {
+    if (!(i >= 2 && (Is(tt.tokens[i - 2], "at") || Is(tt.tokens[i - 2], "very")))) {
+      v *= kNegationScalar;
+    }
+  }
+  return v;
+}
+
+// "but" and its kin: within the sentence, before x0.5 and after x1.5. A sentence that opens
+// with "but" contrasts with the previous sentence. "although" discounts its own clause.
+void ApplyContrast(const TokenizedText& tt, float* valence) {
+  size_t sentence_start = 0, prev_sentence_start = 0;
+  for (size_t i = 0; i < tt.count; ++i) {
+    const Token& t = tt.tokens[i];
+    const bool last = (t.flags & Token::kSentenceEnd) || i + 1 == tt.count;
+    if (!last) continue;
+    const size_t b = sentence_start, e = i + 1;
+    for (size_t c = b; c < e; ++c) {
+      const Entry* r = tt.tokens[c].consumed ? nullptr : tt.tokens[c].rule;
+      if (!r) continue;
+      if (r->flags & Entry::kContrast) {
+        const size_t from = (c == b) ? prev_sentence_start : b;
+        for (size_t k = from; k < c; ++k) valence[k] *= 0.5f;
+        for (size_t k = c + 1; k < e; ++k) valence[k] *= 1.5f;
+        break;
+      }
+      if (r->flags & Entry::kConcession) {
+        size_t clause_end = c;
+        while (clause_end + 1 < e && !(tt.tokens[clause_end].flags & Token::kClauseEnd)) ++clause_end;
+        if (clause_end + 1 >= e && c == b) break;  // the whole sentence is the concession
+        for (size_t k = b; k < e; ++k) valence[k] *= (k > c && k <= clause_end) ? 0.5f : 1.5f;
+        break;
+      }
+    }
+    prev_sentence_start = b;
+    sentence_start = e;
+  }
+}
+
+}  // namespace
+
+std::string JoinTokens(const TokenizedText& tt, size_t b, size_t e) {
+  std::string out;
+  for (size_t k = b; k < e && k < tt.count; ++k) {
+    if (!out.empty()) out.push_back(' ');
+    out.append(tt.tokens[k].view());
+  }
+  return out;
+}
+
+ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence,
+                           int* negated_from) {
+  ValenceResult r;
+  const size_t n = tt.count;
+  for (size_t i = 0; i < n; ++i) {
+    if (!tt.tokens[i].consumed) MatchPhrase(lex, tt, i);
+  }
+  const bool cap_diff = tt.all_caps > 0 && static_cast<size_t>(tt.all_caps) < n;
+  for (size_t i = 0; i < n; ++i) {
+    if (negated_from) negated_from[i] = -1;
+    valence[i] = tt.tokens[i].consumed
+                     ? 0.f
+                     : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
+  }
+  ApplyContrast(tt, valence);
+
+  double sum = 0, pos_sum = 0, neg_sum = 0;
+  int neutral = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (tt.tokens[i].consumed) continue;
+    const double v = valence[i];
+    sum += v;
+    if (v > 0) pos_sum += v + 1;
+    else if (v < 0) neg_sum += v - 1;
+    else ++neutral;
+  }
+  if (n == 0) return r;
+  const int ep = std::min(tt.exclamations, 4);
+  double amp = ep * 0.292;
+  if (tt.questions > 1) amp += tt.questions <= 3 ? tt.questions * 0.18 : 0.96;
+  if (sum > 0) sum += amp;
+  else if (sum < 0) sum -= amp;
+  r.sum = sum;
+  r.compound = std::clamp(sum / std::sqrt(sum * sum + kNormalizeAlpha), -1.0, 1.0);
+  if (pos_sum > -neg_sum) pos_sum += amp;
+  else if (pos_sum < -neg_sum) neg_sum -= amp;
+  const double total = pos_sum - neg_sum + neutral;
+  if (total > 0) {
+    r.pos = pos_sum / total;
+    r.neg = std::fabs(neg_sum) / total;
+    r.neu = neutral / total;
+  }
+  return r;
+}
+
+}  // namespace deskhook::sentiment
