@@ -94,7 +94,10 @@ Status ConfigureWriter(Conn& conn, const StoreOptions& o) {
   }
   std::string pragmas = "PRAGMA synchronous = ";
   pragmas += o.synchronous_full ? "FULL;" : "NORMAL;";
-  pragmas += "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8000;";
+  // journal_size_limit: after a burst, the reused WAL file is cut back to 64 MB.
+  pragmas +=
+      "PRAGMA foreign_keys = OFF; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -8000;"
+      "PRAGMA journal_size_limit = 67108864;";
   if (o.max_page_count > 0) {
     pragmas += "PRAGMA max_page_count = " + std::to_string(o.max_page_count) + ";";
   }
@@ -117,6 +120,12 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (st.ok()) st = store_internal::MigrateSchema(**conn);
   if (!st.ok()) return st;
 
+  // Checkpoints every ~4 MB of WAL (1000 pages, SQLite's default), off the writer thread.
+  auto checkpointer = store_internal::Checkpointer::Start(options.path, (*conn)->db(), 1000,
+                                                          options.busy_timeout_ms);
+  if (!checkpointer.ok()) return checkpointer.status();
+  impl->checkpointer = std::move(checkpointer).value();
+
   Impl* raw = impl.get();
   const int64_t window_ms = options.dedupe_window_s * 1000;
   Writer::Op prune = [raw, window_ms](Conn& c) {
@@ -133,6 +142,7 @@ void Store::Close() {
   if (impl_->closed) return;
   impl_->closed = true;
   impl_->writer->Stop();   // refuses new writes, commits the queued ones
+  impl_->checkpointer->Stop();
   impl_->readers.Close();  // readers must be gone for a TRUNCATE checkpoint
   sqlite3* db = impl_->writer->conn()->db();
   sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "host/store.h"
+#include "host/store_checkpoint.h"
 #include "host/store_conn.h"
 #include "host/store_writer.h"
 
@@ -58,6 +59,8 @@ class Store::Impl {
   }
 
   const StoreOptions options;
+  // Declared before the writer: destroyed after it (the writer's connection calls its hook).
+  std::unique_ptr<store_internal::Checkpointer> checkpointer;
   std::unique_ptr<store_internal::Writer> writer;  // set by Open, never reset before ~Impl
   store_internal::ReaderPool readers;
   std::mutex close_mu;

@@ -18,14 +18,16 @@ Writer::Writer(std::unique_ptr<Conn> conn, int max_batch, Op maintenance,
 Writer::~Writer() { Stop(); }
 
 Status Writer::Submit(const Op& op) {
-  Pending p;
-  p.op = &op;
-  std::unique_lock<std::mutex> lock(mu_);
-  if (stopping_) return Status::Unavailable("store is closing");
-  queue_.push_back(&p);
-  if (queue_.size() == 1) work_cv_.notify_one();
-  p.cv.wait(lock, [&p] { return p.done; });
-  return std::move(p.result);
+  auto p = std::make_unique<Pending>();
+  p->op = &op;
+  std::future<Status> done = p->done.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::Unavailable("store is closing");
+    queue_.push_back(std::move(p));
+    if (queue_.size() == 1) work_cv_.notify_one();
+  }
+  return done.get();
 }
 
 void Writer::Stop() {
@@ -43,7 +45,7 @@ StoreStats Writer::Stats() const {
 }
 
 void Writer::Run() {
-  std::vector<Pending*> batch;
+  std::vector<std::unique_ptr<Pending>> batch;
   batch.reserve(max_batch_);
   for (;;) {
     {
@@ -51,18 +53,12 @@ void Writer::Run() {
       work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping and drained
       while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
+        batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     RunBatch(batch);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      for (Pending* p : batch) {
-        p->done = true;
-        p->cv.notify_one();  // under the lock: `p` lives on the waiter's stack
-      }
-    }
+    for (auto& p : batch) p->done.set_value(std::move(p->result));
     batch.clear();
   }
 }
@@ -86,10 +82,10 @@ void Writer::RunMaintenance() {
 }
 
 // One transaction for the whole batch, a savepoint per operation.
-void Writer::RunBatch(const std::vector<Pending*>& batch) {
+void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
   sqlite3* db = conn_->db();
   auto fail_all = [&](const Status& why) {
-    for (Pending* p : batch) p->result = why;
+    for (const auto& p : batch) p->result = why;
   };
   Status begin = ExecCached("BEGIN IMMEDIATE");
   if (!begin.ok()) {
@@ -100,7 +96,7 @@ void Writer::RunBatch(const std::vector<Pending*>& batch) {
   }
   RunMaintenance();
   bool lost = sqlite3_get_autocommit(db) != 0;  // SQLite rolled the transaction back itself
-  for (Pending* p : batch) {
+  for (const auto& p : batch) {
     if (lost) {
       p->result = Status::Unavailable("transaction rolled back by an earlier failure");
       continue;
@@ -131,7 +127,7 @@ void Writer::RunBatch(const std::vector<Pending*>& batch) {
     p->result = std::move(st);
   }
   if (lost) {
-    for (Pending* p : batch) {
+    for (const auto& p : batch) {
       if (p->result.ok()) p->result = Status::Unavailable("transaction rolled back");
     }
   } else {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -44,15 +45,16 @@ class Writer {
   StoreStats Stats() const;
 
  private:
+  // Lives on the heap (shared with the waiter through the promise), so the writer can complete
+  // it without holding mu_ and without racing the waiter's return.
   struct Pending {
     const Op* op;
     Status result;
-    bool done = false;
-    std::condition_variable cv;
+    std::promise<Status> done;
   };
 
   void Run();
-  void RunBatch(const std::vector<Pending*>& batch);
+  void RunBatch(const std::vector<std::unique_ptr<Pending>>& batch);
   void RunMaintenance();
   Status ExecCached(const char* sql);
 
@@ -65,7 +67,7 @@ class Writer {
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::deque<Pending*> queue_;  // guarded by mu_
+  std::deque<std::unique_ptr<Pending>> queue_;  // guarded by mu_
   bool stopping_ = false;       // guarded by mu_
   StoreStats stats_;            // guarded by mu_
   std::thread thread_;
