@@ -1,5 +1,7 @@
 #include "connectors/intercom/intercom_inbound.h"
 
+#include <exception>
+
 #include "connectors/common/crypto.h"
 #include "connectors/common/json_util.h"
 #include "connectors/common/loop_guard.h"
@@ -135,8 +137,9 @@ void FillConversation(const json::object& item, InboundEvent* ev) {
 
 }  // namespace
 
-Result<InboundEvent> ParseIntercomDelivery(const InstanceConfig& config, const HeaderMap& headers,
-                                           std::string_view body) {
+static Result<InboundEvent> ParseIntercomDeliveryUnguarded(const InstanceConfig& config,
+                                                           const HeaderMap& headers,
+                                                           std::string_view body) {
   if (common::Trim(body).empty()) return Status::InvalidArgument("empty body");
   Result<json::object> parsed = common::ParseJsonObject(body);
   if (!parsed.ok()) return parsed.status();
@@ -167,6 +170,16 @@ Result<InboundEvent> ParseIntercomDelivery(const InstanceConfig& config, const H
   FillConversation(*item, &ev);
   if (ev.ticket.id.empty()) return Status::InvalidArgument("intercom conversation has no id");
   return ev;
+}
+
+// The edge where parsing exceptions stop (e.g. std::bad_alloc on a huge body): none escapes.
+Result<InboundEvent> ParseIntercomDelivery(const InstanceConfig& config, const HeaderMap& headers,
+                                           std::string_view body) {
+  try {
+    return ParseIntercomDeliveryUnguarded(config, headers, body);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("intercom payload could not be parsed: ") + e.what());
+  }
 }
 
 bool IsIntercomOwnChange(const InstanceConfig& config, const InboundEvent& event) {

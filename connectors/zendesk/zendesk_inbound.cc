@@ -1,5 +1,7 @@
 #include "connectors/zendesk/zendesk_inbound.h"
 
+#include <exception>
+
 #include "connectors/common/crypto.h"
 #include "connectors/common/json_util.h"
 #include "connectors/common/loop_guard.h"
@@ -224,8 +226,9 @@ Result<InboundEvent> ParseEventSubscribed(const json::object& root, std::string_
 
 }  // namespace
 
-Result<InboundEvent> ParseZendeskDelivery(const InstanceConfig& config, const HeaderMap& headers,
-                                          std::string_view body) {
+static Result<InboundEvent> ParseZendeskDeliveryUnguarded(const InstanceConfig& config,
+                                                          const HeaderMap& headers,
+                                                          std::string_view body) {
   if (common::Trim(body).empty()) return Status::InvalidArgument("empty body");
   Result<json::object> parsed = common::ParseJsonObject(body);
   if (!parsed.ok()) return parsed.status();
@@ -247,6 +250,16 @@ Result<InboundEvent> ParseZendeskDelivery(const InstanceConfig& config, const He
   ev->delivery_id = std::string(common::Trim(headers.Get(kZendeskInvocationHeader)));
   if (ev->delivery_id.empty()) ev->delivery_id = TextAt(&root, "id");
   return ev;
+}
+
+// The edge where parsing exceptions stop (e.g. std::bad_alloc on a huge body): none escapes.
+Result<InboundEvent> ParseZendeskDelivery(const InstanceConfig& config, const HeaderMap& headers,
+                                          std::string_view body) {
+  try {
+    return ParseZendeskDeliveryUnguarded(config, headers, body);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("zendesk payload could not be parsed: ") + e.what());
+  }
 }
 
 bool IsZendeskOwnChange(const InstanceConfig& config, const InboundEvent& event) {
