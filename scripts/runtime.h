@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "connectors/model/decision.h"
@@ -30,8 +31,15 @@ struct EventContext {
   sentiment::MessageScore sentiment;   // latest customer message
   sentiment::ConversationTrend trend;  // customer messages so far, this one included
   SimilarInfo similar;
-  int64_t now_ms = 0;
+  int64_t now_ms = 0;                  // ctx.now; 0 = the runtime reads the system clock
+  // t.text: the latest customer message as the scorer saw it (sentiment::CleanMessage).
+  // "" = the runtime uses that message's body as the connector gave it.
+  std::string text;
 };
+
+// The handler a script defines for each event kind ("" for kPing: no scripts run).
+// A script without the specific handler falls back to on_event(t, ctx) when it defines one.
+std::string_view HandlerName(EventKind kind);  // "on_ticket_created", "on_customer_reply", ...
 
 // ctx.kv: small persistent key-value store, namespaced per script, with expiry.
 // Implemented by the host over its store; an in-memory one is provided for tests and dry-run.
@@ -51,6 +59,17 @@ struct Limits {
   int64_t instructions = 1'000'000;   // per handler invocation (count hook)
   int64_t deadline_ms = 50;           // wall clock per handler invocation
   size_t memory_bytes = 16u << 20;    // whole lua_State, own allocator
+  // Caps on what the API hands over; going over is an error for that script.
+  size_t max_actions = 200;           // decision calls per invocation
+  size_t max_tags = 50;               // tags named per invocation (tag + untag)
+  size_t max_tag_bytes = 100;
+  size_t max_note_bytes = 8u << 10;
+  size_t max_draft_bytes = 64u << 10;  // draft_faq title + body
+  size_t max_log_lines = 100;         // further log lines are counted, not kept
+  size_t max_log_bytes = 2048;        // longer lines are truncated
+  size_t max_kv_ops = 100;            // ctx.kv calls per invocation
+  size_t max_kv_key_bytes = 200;
+  size_t max_kv_value_bytes = 4096;
 };
 
 // escalate{reason=...} expands to this bundle (plus a note with the reason).
@@ -66,6 +85,10 @@ struct RuntimeConfig {
   Limits limits;
   EscalateBundle escalate;
   DecisionSet fallback;                   // applied when any script fails or hits a limit
+  // Hot reload: before a Run, at most this often, the script files' mtimes are compared with
+  // the loaded ones and changed scripts are recompiled (a failing compile keeps the running
+  // version). 0 = never; Reload() (SIGHUP) works either way.
+  int64_t reload_check_ms = 1000;
 };
 
 // One decision-log record per (event, script).
@@ -77,6 +100,7 @@ struct ScriptRecord {
   std::string reason;        // error message with file:line, or which limit was hit
   std::string decisions_json;  // JSON array of what this script decided, in order
   std::vector<std::string> logs;  // log(...) lines
+  std::string inputs_json;   // JSON object: the t fields this script read, with their values
   int64_t instructions = 0;
   int64_t micros = 0;
 };
@@ -86,6 +110,7 @@ struct RunResult {
   std::vector<ScriptRecord> records;
   bool fallback_applied = false;
   std::string inputs_json;   // what the scripts saw (ticket summary + sentiment), for the log
+  std::string reload_error;  // a hot reload before this run failed (running version kept)
 };
 
 class Runtime {
@@ -98,6 +123,15 @@ class Runtime {
 
   // Recompiles from disk; on any error the running scripts stay and the error is returned.
   virtual Status Reload() = 0;
+
+  // Bytes the Lua state holds now (for metrics and the benchmark).
+  virtual size_t LuaMemoryBytes() const = 0;
+  // Short source hash of each loaded script, in run order.
+  virtual std::vector<std::string> Versions() const = 0;
 };
+
+// Compiles one script on its own with `config`'s limits and module folder (check-scripts).
+// OK, or InvalidArgument "file:line: message".
+Status CheckScript(const RuntimeConfig& config, const std::string& path);
 
 }  // namespace deskhook::scripts

@@ -1,0 +1,130 @@
+#include "scripts/decisions.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+namespace deskhook::scripts {
+namespace json = boost::json;
+
+std::string_view ActionName(ActionKind k) {
+  switch (k) {
+    case ActionKind::kAssign: return "assign";
+    case ActionKind::kTag: return "tag";
+    case ActionKind::kUntag: return "untag";
+    case ActionKind::kNote: return "note";
+    case ActionKind::kPriority: return "priority";
+    case ActionKind::kEscalate: return "escalate";
+    case ActionKind::kDraftFaq: return "draft_faq";
+  }
+  return "note";
+}
+
+bool IsPriority(std::string_view level) {
+  return level == "low" || level == "normal" || level == "high" || level == "urgent";
+}
+
+namespace {
+
+void Erase(std::vector<std::string>* v, const std::string& s) {
+  v->erase(std::remove(v->begin(), v->end(), s), v->end());
+}
+
+void AddOnce(std::vector<std::string>* v, const std::string& s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
+}
+
+void AddTag(DecisionSet* d, const std::string& tag) {
+  Erase(&d->remove_tags, tag);
+  AddOnce(&d->add_tags, tag);
+}
+
+}  // namespace
+
+void ApplyAction(const Action& a, const EscalateBundle& bundle, std::string_view script, Decided* d) {
+  DecisionSet& s = d->set;
+  switch (a.kind) {
+    case ActionKind::kAssign:
+      if (!a.group.empty()) s.group_id = a.group;
+      if (!a.agent.empty()) s.assignee_id = a.agent;
+      break;
+    case ActionKind::kTag:
+      for (const auto& t : a.tags) AddTag(&s, t);
+      break;
+    case ActionKind::kUntag:
+      for (const auto& t : a.tags) {
+        Erase(&s.add_tags, t);
+        AddOnce(&s.remove_tags, t);
+      }
+      break;
+    case ActionKind::kNote:
+      s.notes.push_back(a.text);
+      break;
+    case ActionKind::kPriority:
+      s.priority = a.text;
+      break;
+    case ActionKind::kEscalate: {
+      for (const auto& t : bundle.tags) AddTag(&s, t);
+      if (!bundle.group_id.empty()) s.group_id = bundle.group_id;
+      if (!bundle.priority.empty()) s.priority = bundle.priority;
+      std::string who(script);
+      s.notes.push_back("Escalated by " + who + (a.text.empty() ? std::string() : ": " + a.text));
+      d->escalations.push_back(who + ": " + a.text);
+      break;
+    }
+    case ActionKind::kDraftFaq: {
+      FaqDraft draft;
+      draft.title = a.text;
+      draft.body_html = a.body;
+      draft.labels = {"deskhook", "script:" + std::string(script)};
+      s.drafts.push_back(std::move(draft));
+      break;
+    }
+  }
+}
+
+void MergeFallback(const DecisionSet& fallback, DecisionSet* d) {
+  if (fallback.group_id && !d->group_id) d->group_id = fallback.group_id;
+  if (fallback.assignee_id && !d->assignee_id) d->assignee_id = fallback.assignee_id;
+  if (fallback.priority && !d->priority) d->priority = fallback.priority;
+  for (const auto& t : fallback.add_tags) AddTag(d, t);
+  for (const auto& t : fallback.remove_tags) {
+    if (std::find(d->add_tags.begin(), d->add_tags.end(), t) == d->add_tags.end()) AddOnce(&d->remove_tags, t);
+  }
+  for (const auto& n : fallback.notes) d->notes.push_back(n);
+  for (const auto& f : fallback.drafts) d->drafts.push_back(f);
+}
+
+std::string ActionsJson(const std::vector<Action>& actions) {
+  json::array out;
+  out.reserve(actions.size());
+  for (const auto& a : actions) {
+    json::object o;
+    o["action"] = ActionName(a.kind);
+    switch (a.kind) {
+      case ActionKind::kAssign:
+        if (!a.group.empty()) o["group"] = a.group;
+        if (!a.agent.empty()) o["agent"] = a.agent;
+        break;
+      case ActionKind::kTag:
+      case ActionKind::kUntag: {
+        json::array tags;
+        for (const auto& t : a.tags) tags.emplace_back(t);
+        o["tags"] = std::move(tags);
+        break;
+      }
+      case ActionKind::kNote: o["text"] = a.text; break;
+      case ActionKind::kPriority: o["level"] = a.text; break;
+      case ActionKind::kEscalate: o["reason"] = a.text; break;
+      case ActionKind::kDraftFaq:
+        o["title"] = a.text;
+        o["body"] = a.body;
+        break;
+    }
+    o["line"] = a.line;
+    out.push_back(std::move(o));
+  }
+  return json::serialize(out);
+}
+
+}  // namespace deskhook::scripts

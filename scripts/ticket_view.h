@@ -1,0 +1,36 @@
+// The fields of `t` as scripts see them, named once here so that the binding (which builds the
+// Lua view) and the decision log (which records what each script read) agree. No Lua here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "connectors/model/ticket.h"
+#include "scripts/runtime.h"
+
+namespace deskhook::scripts {
+
+enum class Field : uint8_t {
+  kEvent, kInstance, kPlatform, kId, kSubject, kStatus, kPriority, kChannel, kUrl, kGroupId,
+  kGroupName, kCreatedAt, kUpdatedAt, kRequester, kAssignee, kTags, kTagged, kMessages, kLatest,
+  kText, kSentiment, kSimilar,
+  kCount  // number of fields; not a field
+};
+static_assert(static_cast<int>(Field::kCount) <= 32, "fields_read is a 32-bit mask");
+
+std::string_view FieldName(Field f);           // "event", "instance", ...
+std::optional<Field> FindField(std::string_view name);
+
+// The customer's latest message in this delivery, or nullptr.
+const Message* LatestCustomerMessage(const Ticket& t);
+// t.text: event.text when the host set it, else the latest customer message's body, else "".
+std::string_view EventText(const EventContext& event);
+
+// JSON object with the fields in `mask` (bit i = Field i) and their values, as the script saw them.
+std::string FieldsJson(const EventContext& event, uint32_t mask);
+// Everything a script could read except message bodies other than t.text (decision-log summary).
+std::string SummaryJson(const EventContext& event);
+
+}  // namespace deskhook::scripts
