@@ -139,7 +139,7 @@ class Store {
 
   // Outbox.
   Result<std::vector<OutboxItem>> DueOutbox(int64_t now_ms, int limit);  // pending, due, id order
-  // Newest first; all states when `state` is empty.
+  // In id order (oldest first); all states when `state` is empty.
   Result<std::vector<OutboxItem>> ListOutbox(std::optional<OutboxState> state, int limit);
   Result<OutboxItem> GetOutbox(int64_t id);
   // Writes state, attempts, next_attempt_ms, last_status, last_error and updated_ms (now when

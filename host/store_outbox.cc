@@ -114,8 +114,8 @@ Result<std::vector<OutboxItem>> Store::DueOutbox(int64_t now_ms, int limit) {
 
 Result<std::vector<OutboxItem>> Store::ListOutbox(std::optional<OutboxState> state, int limit) {
   static const std::string by_state =
-      std::string(kOutboxColumns) + "WHERE state = ?1 ORDER BY id DESC LIMIT ?2";
-  static const std::string all = std::string(kOutboxColumns) + "ORDER BY id DESC LIMIT ?2";
+      std::string(kOutboxColumns) + "WHERE state = ?1 ORDER BY id LIMIT ?2";
+  static const std::string all = std::string(kOutboxColumns) + "ORDER BY id LIMIT ?2";
   return QueryOutbox(impl_->readers, state ? by_state.c_str() : all.c_str(), [&](Cursor& c) {
     if (state) c.Bind(1, static_cast<int64_t>(*state));
     c.Bind(2, int64_t{limit});

@@ -198,10 +198,11 @@ TEST(StoreEvents, CommitProcessedWritesStateLogAndOutboxTogether) {
   auto out = store->ListOutbox(std::nullopt, 10);
   ASSERT_TRUE(out.ok());
   ASSERT_EQ(out->size(), 2u);
-  EXPECT_EQ((*out)[1].seq, 0);  // newest first
-  EXPECT_EQ((*out)[0].seq, 1);
-  EXPECT_EQ((*out)[1].ticket_id, "T9");
-  EXPECT_EQ((*out)[1].next_attempt_ms, 1234);
+  EXPECT_EQ((*out)[0].seq, 0);  // id order
+  EXPECT_EQ((*out)[1].seq, 1);
+  EXPECT_EQ((*out)[0].call.idempotency_key, "idem-1");
+  EXPECT_EQ((*out)[0].ticket_id, "T9");
+  EXPECT_EQ((*out)[0].next_attempt_ms, 1234);
 }
 
 TEST(StoreEvents, FailedCommitProcessedChangesNothing) {

@@ -1,5 +1,6 @@
 // Fault injection: an unwritable path and a full disk (simulated with max_page_count) give
 // Unavailable, and nothing is half-written.
+#include <sqlite3.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -76,6 +77,30 @@ TEST(StoreFault, FullDiskGivesUnavailableAndNothingHalfWritten) {
   auto again = store->AppendEvent(MakeEvent("zd", refused_key));
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->duplicate);
+}
+
+TEST(StoreFault, DatabaseLockedByAnotherProcessGivesUnavailable) {
+  TempDir dir;
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.busy_timeout_ms = 100;
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  ASSERT_TRUE(store->AppendEvent(MakeEvent("zd", "before")).ok());
+  // Another connection (as another process would) takes the write lock and keeps it.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(dir.File("s.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE; INSERT INTO kv VALUES('x','y','z',0);",
+                         nullptr, nullptr, nullptr), SQLITE_OK);
+  auto locked = store->AppendEvent(MakeEvent("zd", "during"));
+  EXPECT_EQ(locked.status().code(), Code::kUnavailable) << locked.status().ToString();
+  EXPECT_EQ(store->CheckWritable().code(), Code::kUnavailable);
+  ASSERT_EQ(sqlite3_exec(other, "ROLLBACK;", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  // The lock is gone: the retry (what the platform does after a 503) is stored once.
+  auto retry = store->AppendEvent(MakeEvent("zd", "during"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_FALSE(retry->duplicate);
+  EXPECT_EQ(*store->CountEvents(), 2);
 }
 
 }  // namespace

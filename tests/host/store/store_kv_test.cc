@@ -1,4 +1,5 @@
 // Script key-value store with expiry; sentiment history.
+#include <sqlite3.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -47,6 +48,48 @@ TEST(StoreKv, IncrCreatesAddsAndRestartsAfterExpiry) {
   ASSERT_TRUE(store->KvSet("s", "word", "hello", 0).ok());
   EXPECT_EQ(store->KvIncr("s", "word", 1, 0).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(store->KvGet("s", "word", 0)->value(), "hello");  // unchanged
+}
+
+int64_t CountRows(Store& store, const char* table) {
+  int64_t n = -1;
+  std::string sql = std::string("SELECT COUNT(*) FROM ") + table;
+  EXPECT_TRUE(store.Read([&](sqlite3* db) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) {
+      return Status::Internal(sqlite3_errmsg(db));
+    }
+    if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return Status::Ok();
+  }).ok());
+  return n;
+}
+
+TEST(StoreKv, ExpiredKvAndHashDedupeRowsArePruned) {
+  TempDir dir;
+  std::atomic<int64_t> now{1'000'000'000};
+  StoreOptions o = testing::Options(dir.File("s.db"), /*dedupe_window_s=*/60);
+  o.clock = [&now] { return now.load(); };
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  NewEvent e = testing::MakeEvent("ic", "sha256:1");
+  e.dedupe_by_hash = true;
+  e.received_ms = 0;  // the store's clock
+  ASSERT_TRUE(store->AppendEvent(e).ok());
+  ASSERT_TRUE(store->KvSet("s", "short", "v", now + 1000).ok());
+  ASSERT_TRUE(store->KvSet("s", "forever", "v", 0).ok());
+  EXPECT_EQ(CountRows(*store, "hash_dedupe"), 1);
+  EXPECT_EQ(CountRows(*store, "kv"), 2);
+
+  now += 120'000;  // past the window and the kv expiry; pruning runs at most once a minute
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_EQ(CountRows(*store, "hash_dedupe"), 0);
+  EXPECT_EQ(CountRows(*store, "kv"), 1);
+  EXPECT_EQ(store->KvGet("s", "forever", now)->value(), "v");
+  EXPECT_EQ(*store->CountEvents(), 1);  // events themselves are never pruned
+  auto again = store->AppendEvent(e);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->duplicate);
 }
 
 TEST(StoreSentiment, HistoryIsOldestFirstPerTicketAndIdempotent) {

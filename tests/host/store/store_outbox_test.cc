@@ -120,8 +120,9 @@ TEST(StoreOutbox, SameIdempotencyKeyIsStoredOnce) {
   Processed(*store, "d2", {Call("same", "/a"), Call("other", "/b")}, 1000);
   auto all = store->ListOutbox(std::nullopt, 10);
   ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].call.idempotency_key, "other");
-  EXPECT_EQ((*all)[1].call.idempotency_key, "same");
+  EXPECT_EQ((*all)[0].call.idempotency_key, "same");
+  EXPECT_EQ((*all)[0].call.path, "/a");
+  EXPECT_EQ((*all)[1].call.idempotency_key, "other");
 }
 
 TEST(StoreOutbox, VarsAreSetOverwrittenAndScopedToEvent) {
