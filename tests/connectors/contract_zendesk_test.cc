@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/zendesk/zendesk_calls.h"
+#include "connectors/zendesk/zendesk_install.h"
 #include "tests/connectors/prism_fixture.h"
 
 namespace deskhook {
@@ -116,6 +117,39 @@ TEST_F(ZendeskContract, BrokenDraftArticlesAreRejected) {
   s = Send(bad, auth_);
   EXPECT_EQ(s.status, 422);
   EXPECT_NE(s.response.find("required property 'title'"), std::string::npos) << s.response;
+}
+
+// `deskhook install` writes triggers and a trigger category through the Support API (the
+// Webhooks API itself is not in the shipped spec; install_zendesk_test covers it with a fake).
+TEST_F(ZendeskContract, InstallTriggerAndCategoryRequestsPassValidation) {
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"},
+                                                              {"Accept", "application/json"}};
+  headers.insert(headers.end(), auth_.begin(), auth_.end());
+  auto spec = SpecDoc::Load(SharedPath("specs/zendesk/support-api-oas.yaml"));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  const int port = support_->port();
+  for (int which = 0; which < kZendeskTriggerCount; ++which) {
+    const std::string body = ZendeskTriggerRequest("prod", which, "01GB5T2Y3WJ8XKQ2ZNM3C5ZJ5R", "10001");
+    SCOPED_TRACE(body);
+    SentCall s = SendRaw(port, "POST", "/api/v2/triggers", body, headers);
+    EXPECT_EQ(s.status, 201) << s.response;
+    s = SendRaw(port, "PUT", "/api/v2/triggers/360000123", body, headers);
+    EXPECT_EQ(s.status, 200) << s.response;
+    const auto* schema = spec->RequestSchema("POST", "/api/v2/triggers");
+    ASSERT_NE(schema, nullptr);
+    EXPECT_EQ(spec->Check(*schema, json::parse(body)), std::vector<std::string>{});
+  }
+  const std::string category = R"({"trigger_category":{"name":"deskhook prod"}})";
+  EXPECT_EQ(SendRaw(port, "POST", "/api/v2/trigger_categories", category, headers).status, 200);
+  EXPECT_EQ(SendRaw(port, "GET", "/api/v2/trigger_categories?page%5Bsize%5D=100", "", headers).status, 200);
+  EXPECT_EQ(SendRaw(port, "GET", "/api/v2/triggers/search?query=deskhook%20prod%3A%20", "", headers).status, 200);
+  EXPECT_EQ(SendRaw(port, "GET", "/api/v2/users/me", "", headers).status, 200);
+  EXPECT_EQ(SendRaw(port, "DELETE", "/api/v2/triggers/360000123", "", headers).status, 204);
+  EXPECT_EQ(SendRaw(port, "DELETE", "/api/v2/trigger_categories/10001", "", headers).status, 204);
+  // The validator is active here too: a trigger whose actions are not an array is rejected.
+  const SentCall bad = SendRaw(port, "POST", "/api/v2/triggers",
+                               R"({"trigger":{"title":"x","actions":{"field":"notification_webhook"}}})", headers);
+  EXPECT_EQ(bad.status, 422) << bad.response;
 }
 
 }  // namespace
