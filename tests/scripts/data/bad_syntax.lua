@@ -1,0 +1,3 @@
+function on_ticket_created(t, ctx)
+  tag("x"
+end

@@ -1,0 +1,1 @@
+function on_ticket_created(t, ctx) tag('actual') end
