@@ -143,10 +143,11 @@ void Store::Close() {
   impl_->closed = true;
   impl_->writer->Stop();   // refuses new writes, commits the queued ones
   impl_->checkpointer->Stop();
+  impl_->checkpointer->CloseConnection();
   impl_->readers.Close();  // readers must be gone for a TRUNCATE checkpoint
   sqlite3* db = impl_->writer->conn()->db();
   sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-  impl_->writer->CloseConnection();
+  impl_->writer->CloseConnection();  // the last connection: SQLite removes the empty WAL
 }
 
 Status Store::Write(std::function<Status(sqlite3*)> fn) {

@@ -23,7 +23,10 @@ struct StoreOptions {
   std::string path;                 // database file; ":memory:" is not allowed (WAL, readers)
   int max_batch = 256;              // operations per transaction at most
   int64_t dedupe_window_s = 86400;  // body-hash dedupe window when the platform gives no id
-  bool synchronous_full = true;     // fsync on every commit (the default; durability)
+  // true: fsync the WAL at every commit; an acknowledged event survives power loss (default).
+  // false: SQLite's synchronous=NORMAL; a commit still survives kill -9 of the process, but the
+  // last commits before a power loss or kernel crash may be lost (the database stays sound).
+  bool synchronous_full = true;
   int max_readers = 8;              // read-only connections at most (opened lazily)
   int busy_timeout_ms = 5000;       // wait this long for a lock held by another process
   // Testing aid: PRAGMA max_page_count on the writer (0 = unlimited); simulates a full disk.

@@ -21,6 +21,8 @@ class Checkpointer {
                                                      int threshold_frames, int busy_timeout_ms);
   ~Checkpointer();  // Stop()
   void Stop();      // joins the thread; the WAL hook stays installed but becomes a no-op
+  // Closes the connection. REQUIRES: Stop() has returned.
+  void CloseConnection() { conn_.reset(); }
   int64_t checkpoints() const;
 
  private:
