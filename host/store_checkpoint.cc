@@ -8,6 +8,8 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
                                                           int busy_timeout_ms) {
   auto conn = Conn::Open(path, /*writer=*/true, busy_timeout_ms);
   if (!conn.ok()) return conn.status();
+  Status st = (*conn)->Exec("PRAGMA cache_size = -256;");  // copies pages; needs no cache
+  if (!st.ok()) return st;
   std::unique_ptr<Checkpointer> cp(new Checkpointer(std::move(conn).value(), threshold_frames));
   // Replaces SQLite's autocheckpoint on the writer connection.
   sqlite3_wal_hook(writer_db, &Checkpointer::OnWalCommit, cp.get());

@@ -46,7 +46,9 @@ Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, bool writer,
   sqlite3_busy_timeout(db, busy_timeout_ms);
   std::unique_ptr<Conn> conn(new Conn(db));
   if (!writer) {
-    Status st = conn->Exec("PRAGMA query_only = 1;");
+    // A reader's page cache is dropped whenever the writer commits, so a big one buys little
+    // and only grows the resident set.
+    Status st = conn->Exec("PRAGMA query_only = 1; PRAGMA cache_size = -1024;");
     if (!st.ok()) return st;
   }
   return conn;

@@ -4,6 +4,7 @@
 //
 //   store_bench [--threads 32] [--seconds 5] [--body 1000] [--dir /tmp] [--sync full|normal]
 //               [--mode both|group|single]
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -129,5 +130,9 @@ int main(int argc, char** argv) {
   Args a = Parse(argc, argv);
   if (a.mode == "both" || a.mode == "group") RunOnce(a, "group", 256);
   if (a.mode == "both" || a.mode == "single") RunOnce(a, "single", 1);
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("peak RSS %.1f MB (whole bench process, incl. %d client threads' latency arrays)\n",
+              ru.ru_maxrss / 1024.0, a.threads);
   return 0;
 }
