@@ -145,6 +145,7 @@ Entry& Lexicon::Upsert(std::string_view key) {
   st.key_off = static_cast<uint32_t>(pool_.size());
   st.key_len = static_cast<uint32_t>(key.size());
   st.entry.words = static_cast<uint8_t>(std::min(CountWords(key), kMaxPhraseWords));
+  std::char_traits<char>::copy(st.head, key.data(), std::min(key.size(), sizeof(st.head)));
   pool_.append(key);
   entries_.push_back(st);
   size_t i = h & mask_;
@@ -156,9 +157,16 @@ Entry& Lexicon::Upsert(std::string_view key) {
 void Lexicon::MarkPhrase(std::string_view key) {
   const size_t words = CountWords(key);
   if (words < 2) return;
-  Entry& first = Upsert(key.substr(0, key.find(' ')));
-  first.flags |= Entry::kPhraseStart;
-  first.max_phrase_words = static_cast<uint8_t>(std::max<size_t>(first.max_phrase_words, words));
+  {
+    Entry& first = Upsert(key.substr(0, key.find(' ')));
+    first.flags |= Entry::kPhraseStart;
+    first.max_phrase_words = static_cast<uint8_t>(std::max<size_t>(first.max_phrase_words, words));
+  }
+  // Every proper prefix is marked, so matching can extend a phrase one token at a time and stop
+  // at the first key that no phrase continues.
+  for (size_t sp = key.find(' '); sp != std::string_view::npos; sp = key.find(' ', sp + 1)) {
+    Upsert(key.substr(0, sp)).flags |= Entry::kPrefix;
+  }
 }
 
 bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::string* error) {
@@ -217,7 +225,7 @@ bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::strin
       e.flags |= flag;
       if (flag == Entry::kValence) e.valence = v;
       if (flag == Entry::kBooster) e.booster = v;
-      if (signal >= 0) e.signal[signal] = v;
+      if (signal >= 0) e.signal_q[signal] = static_cast<uint8_t>(std::lround(v * 255));
       MarkPhrase(key);
     }
   }

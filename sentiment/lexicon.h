@@ -36,13 +36,15 @@ struct Entry {
     kConcession = 1 << 4,
     kSignal = 1 << 5,       // signal[] holds weights
     kPhraseStart = 1 << 6,  // some phrase of >= 2 tokens starts with this token
+    kPrefix = 1 << 7,       // some longer phrase starts with this key's tokens
   };
   uint16_t flags = 0;
   uint8_t words = 1;            // tokens in the key
   uint8_t max_phrase_words = 0; // longest phrase starting with this token (if kPhraseStart)
   float valence = 0;
   float booster = 0;
-  float signal[kSignalCount] = {0, 0, 0, 0};
+  uint8_t signal_q[kSignalCount] = {0, 0, 0, 0};  // signal weights in 1/255 steps (kSignal)
+  float signal(int s) const { return signal_q[s] / 255.f; }
 };
 
 class Lexicon {
@@ -66,30 +68,78 @@ class Lexicon {
       if (s.tag == 0) return nullptr;
       if (s.tag == tag) {
         const Stored& e = entries_[s.index];
-        if (e.key_len == key.size() &&
-            std::char_traits<char>::compare(pool_.data() + e.key_off, key.data(), key.size()) == 0)
-          return &e.entry;
+        if (e.key_len == key.size() && KeyEquals(e, key)) return &e.entry;
       }
       i = (i + 1) & mask_;
     }
   }
   size_t size() const { return entries_.size(); }
 
-  static uint64_t Hash(std::string_view s) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  // Keys hash word by word, so a phrase's hash is built from its tokens' hashes without
+  // rehashing bytes: KeyHash("a b") == Finish(Combine(Combine(kSeed, WordHash("a")), WordHash("b"))).
+  static constexpr uint64_t kSeed = 0x9E3779B97F4A7C15ull;
+  static uint64_t WordHash(const char* p, size_t n) {
+    uint64_t h = kSeed ^ (n * 0xff51afd7ed558ccdull);
+    while (n > 8) {
+      uint64_t v;
+      std::char_traits<char>::copy(reinterpret_cast<char*>(&v), p, 8);
+      h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
+      h ^= h >> 32;
+      p += 8;
+      n -= 8;
+    }
+    uint64_t v;
+    if (n >= 4) {  // two overlapping 4-byte loads cover 4..8 bytes
+      uint32_t lo, hi;
+      std::char_traits<char>::copy(reinterpret_cast<char*>(&lo), p, 4);
+      std::char_traits<char>::copy(reinterpret_cast<char*>(&hi), p + n - 4, 4);
+      v = (static_cast<uint64_t>(hi) << 32) | lo;
+    } else if (n > 0) {
+      const auto* u = reinterpret_cast<const unsigned char*>(p);
+      v = (static_cast<uint64_t>(u[0]) << 16) | (static_cast<uint64_t>(u[n >> 1]) << 8) | u[n - 1];
+    } else {
+      v = 0;
+    }
+    h = (h ^ v) * 0xc4ceb9fe1a85ec53ull;
     return h ^ (h >> 29);
   }
+  static uint64_t Combine(uint64_t h, uint64_t word_hash) {
+    h = ((h << 23) | (h >> 41)) ^ word_hash;
+    return h * 0x9FB21C651E98DF25ull;
+  }
+  static uint64_t Finish(uint64_t h) { return h ^ (h >> 31); }
+  static uint64_t KeyHash(std::string_view key) {
+    uint64_t h = kSeed;
+    size_t start = 0;
+    for (;;) {
+      const size_t sp = key.find(' ', start);
+      const size_t end = sp == std::string_view::npos ? key.size() : sp;
+      h = Combine(h, WordHash(key.data() + start, end - start));
+      if (sp == std::string_view::npos) break;
+      start = sp + 1;
+    }
+    return Finish(h);
+  }
+  static uint64_t Hash(std::string_view key) { return KeyHash(key); }
+
   // Lower-cases, maps typographic apostrophes to ' and collapses runs of spaces; the same
   // normalisation the tokenizer applies to text.
   static std::string NormalizeKey(std::string_view s);
 
  private:
+  // 32 bytes: keys of up to 8 bytes (most words) compare without touching the pool.
   struct Stored {
+    char head[8] = {};  // the key's first 8 bytes, zero-padded
     uint32_t key_off = 0;
     uint32_t key_len = 0;
     Entry entry;
   };
+  bool KeyEquals(const Stored& e, std::string_view key) const {
+    if (key.size() <= sizeof(e.head)) {
+      return std::char_traits<char>::compare(e.head, key.data(), key.size()) == 0;
+    }
+    return std::char_traits<char>::compare(pool_.data() + e.key_off, key.data(), key.size()) == 0;
+  }
   struct Slot {
     uint32_t tag = 0;  // 0 = empty
     uint32_t index = 0;

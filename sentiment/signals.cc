@@ -21,32 +21,13 @@ bool Negated(const TokenizedText& tt, size_t i) {
   return false;
 }
 
-// Longest signal phrase starting at i; returns its entry and sets *words.
+// Longest signal phrase (or single token) starting at i; returns its entry and sets *words.
 const Entry* MatchSignal(const Lexicon& lex, const TokenizedText& tt, size_t i, size_t* words) {
-  const Token& t = tt.tokens[i];
-  size_t max_words = 1;
-  if (t.entry && (t.entry->flags & Entry::kPhraseStart)) max_words = t.entry->max_phrase_words;
-  max_words = std::min(max_words, tt.count - i);
-  char key[256];
-  for (size_t w = max_words; w >= 1; --w) {
-    size_t len = 0;
-    bool fits = true;
-    for (size_t k = i; k < i + w; ++k) {
-      if (k > i && (tt.tokens[k - 1].flags & Token::kSentenceEnd)) { fits = false; break; }
-      const Token& tok = tt.tokens[k];
-      if (len + tok.len + 1 > sizeof(key)) { fits = false; break; }
-      if (k > i) key[len++] = ' ';
-      std::memcpy(key + len, tok.p, tok.len);
-      len += tok.len;
-    }
-    if (!fits) continue;
-    const Entry* e = w == 1 ? t.entry : lex.Find(std::string_view(key, len));
-    if (e && (e->flags & Entry::kSignal)) {
-      *words = w;
-      return e;
-    }
-  }
-  return nullptr;
+  const Entry* e = LongestPhrase(lex, tt, i, [](const Entry* x) { return (x->flags & Entry::kSignal) != 0; }, words);
+  if (e) return e;
+  const Entry* single = tt.tokens[i].entry;
+  *words = 1;
+  return single && (single->flags & Entry::kSignal) ? single : nullptr;
 }
 
 }  // namespace
@@ -60,9 +41,10 @@ void DetectSignals(const Lexicon& lex, const TokenizedText& tt, double compound,
     if (e && !Negated(tt, i)) {
       const std::string text = JoinTokens(tt, i, i + words);
       for (int s = 0; s < kSignalCount; ++s) {
-        if (e->signal[s] <= 0) continue;
-        keep[s] *= 1.0 - e->signal[s];
-        out->terms.push_back(Term{text, e->signal[s], SignalName(s)});
+        const float w = e->signal(s);
+        if (w <= 0) continue;
+        keep[s] *= 1.0 - w;
+        out->terms.push_back(Term{text, w, SignalName(s)});
       }
     }
     i += e ? words : 1;

@@ -7,10 +7,40 @@
 namespace deskhook::sentiment {
 namespace {
 
-inline bool IsClausePunct(char c) {
-  return c == ',' || c == ';' || c == ':' || c == '.' || c == '!' || c == '?' || c == '-';
-}
-inline bool IsSentencePunct(char c) { return c == '.' || c == '!' || c == '?'; }
+// Byte classes for the ASCII fast path.
+enum : uint8_t {
+  kSpace = 1,     // ASCII whitespace
+  kUpper = 2,     // A-Z
+  kLower = 4,     // a-z
+  kSlow = 8,      // needs the slow path: non-ASCII, '!', '?', whitespace
+  kPunct = 16,    // ASCII punctuation (Python's string.punctuation)
+  kClause = 32,   // , ; : . ! ? -
+  kSentence = 64, // . ! ?
+  kEyes = 128,    // : ; =  (emoticon eyes)
+};
+
+struct ByteTables {
+  uint8_t cls[256] = {};
+  char lower[256] = {};
+  constexpr ByteTables() {
+    for (int c = 0; c < 256; ++c) {
+      lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      uint8_t k = 0;
+      if (c == ' ' || (c >= 9 && c <= 13)) k |= kSpace | kSlow;
+      if (c >= 'A' && c <= 'Z') k |= kUpper;
+      if (c >= 'a' && c <= 'z') k |= kLower;
+      if (c >= 0x80 || c == '!' || c == '?') k |= kSlow;
+      if ((c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)) k |= kPunct;
+      if (c == ',' || c == ';' || c == ':' || c == '.' || c == '!' || c == '?' || c == '-') k |= kClause;
+      if (c == '.' || c == '!' || c == '?') k |= kSentence;
+      if (c == ':' || c == ';' || c == '=') k |= kEyes;
+      cls[c] = k;
+    }
+  }
+};
+constexpr ByteTables kTables;
+
+inline uint8_t Class(char c) { return kTables.cls[static_cast<unsigned char>(c)]; }
 inline bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z'); }
 
 class Builder {
@@ -42,17 +72,27 @@ class Builder {
       // One chunk up to the next whitespace; emoji split it.
       size_t start = o_;
       bool upper = false, lower = false;
+      uint8_t seen = 0;  // byte classes met in the ASCII fast path
       while (i < n) {
         const unsigned char c = s[i];
-        if (c < 0x80) {
-          if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') break;
-          if (c == '!') ++out_.exclamations;
-          else if (c == '?') ++out_.questions;
-          if (c >= 'A' && c <= 'Z') { upper = true; buf_[o_++] = static_cast<char>(c + 32); }
-          else { lower |= (c >= 'a' && c <= 'z'); buf_[o_++] = static_cast<char>(c); }
+        const uint8_t k = kTables.cls[c];
+        if (!(k & kSlow)) {
+          seen |= k;
+          buf_[o_++] = kTables.lower[c];
           ++i;
           continue;
         }
+        if (c < 0x80) {
+          if (k & kSpace) break;
+          if (c == '!') ++out_.exclamations;
+          else ++out_.questions;
+          buf_[o_++] = static_cast<char>(c);
+          ++i;
+          continue;
+        }
+        upper |= (seen & kUpper) != 0;
+        lower |= (seen & kLower) != 0;
+        seen = 0;
         size_t len;
         const uint32_t cp = text::Decode(s, n, i, &len);
         if (text::IsSpace(cp)) break;
@@ -76,7 +116,9 @@ class Builder {
             if (!text::IsEmojiModifier(next)) break;
             i += l2;
           }
-          Push(e0, o_, Token::kSymbol, lex_.Find(std::string_view(buf_ + e0, o_ - e0)));
+          uint64_t h;
+          const Entry* entry = Lookup(buf_ + e0, o_ - e0, &h);
+          Push(e0, o_, Token::kSymbol, entry, h);
           start = o_;
           upper = lower = false;
           continue;
@@ -87,7 +129,7 @@ class Builder {
         else lower |= text::IsLowerLetter(cp);
         o_ += text::Encode(low, buf_ + o_);
       }
-      EmitWord(start, o_, upper, lower);
+      EmitWord(start, o_, upper || (seen & kUpper), lower || (seen & kLower));
     }
     return out_;
   }
@@ -100,10 +142,18 @@ class Builder {
     if (sentence) t.flags |= Token::kSentenceEnd;
   }
 
-  void Push(size_t b, size_t e, uint8_t flags, const Entry* entry) {
+  // Looks a single token up; *hash receives its word hash for the Token.
+  const Entry* Lookup(const char* p, size_t n, uint64_t* hash) const {
+    *hash = Lexicon::WordHash(p, n);
+    return lex_.FindHashed(std::string_view(p, n),
+                           Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, *hash)));
+  }
+
+  void Push(size_t b, size_t e, uint8_t flags, const Entry* entry, uint64_t hash) {
     Token& t = out_.tokens[out_.count++];
     t = Token{};
     t.p = buf_ + b;
+    t.hash = hash;
     t.len = static_cast<uint32_t>(e - b);
     t.flags = flags;
     t.entry = entry;
@@ -112,7 +162,7 @@ class Builder {
 
   // Tries to find the word with runs of 3+ equal letters shortened to 2, then to 1. On success
   // rewrites the word in place and returns its new end.
-  size_t Collapse(size_t b, size_t e, const Entry** entry) {
+  size_t Collapse(size_t b, size_t e, const Entry** entry, uint64_t* hash) {
     bool has_run = false;
     for (size_t k = b + 2; k < e; ++k) {
       if (IsAsciiLetter(buf_[k]) && buf_[k] == buf_[k - 1] && buf_[k] == buf_[k - 2]) {
@@ -130,7 +180,7 @@ class Builder {
         if (IsAsciiLetter(buf_[k]) && run >= static_cast<size_t>(keep)) continue;
         tmp[m++] = buf_[k];
       }
-      if (const Entry* found = lex_.Find(std::string_view(tmp, m))) {
+      if (const Entry* found = Lookup(tmp, m, hash)) {
         std::memcpy(buf_ + b, tmp, m);
         *entry = found;
         return b + m;
@@ -142,8 +192,11 @@ class Builder {
   void EmitWord(size_t b, size_t e, bool upper, bool lower) {
     if (b >= e) return;
     const uint8_t caps = (upper && !lower) ? Token::kAllCaps : (upper || lower) ? 0 : Token::kSymbol;
-    // Whole chunk known (emoticons, "can't", "kind-of"): keep it as it is.
-    if (const Entry* whole = lex_.Find(std::string_view(buf_ + b, e - b))) {
+    // Whole chunk known (emoticons, "<3", ":-)"): keep it as it is. A chunk without punctuation
+    // at either end is its own stripped form and is looked up once, below.
+    const bool edges = (Class(buf_[b]) | Class(buf_[e - 1])) & kPunct;
+    uint64_t hash = 0;
+    if (const Entry* whole = edges ? Lookup(buf_ + b, e - b, &hash) : nullptr) {
       uint8_t flags = caps;
       for (size_t k = b; k < e; ++k) {
         const char c = buf_[k];
@@ -152,24 +205,26 @@ class Builder {
           break;
         }
       }
-      Push(b, e, flags, whole);
+      Push(b, e, flags, whole, hash);
       return;
     }
     size_t wb = b, we = e;
-    while (wb < we && text::IsAsciiPunct(static_cast<unsigned char>(buf_[wb]))) ++wb;
-    while (we > wb && text::IsAsciiPunct(static_cast<unsigned char>(buf_[we - 1]))) --we;
+    while (wb < we && (Class(buf_[wb]) & kPunct)) ++wb;
+    while (we > wb && (Class(buf_[we - 1]) & kPunct)) --we;
     // Trailing punctuation: clause/sentence ends, and an emoticon glued to the word.
-    bool clause = false, sentence = false;
-    for (size_t k = (wb == we ? b : we); k < e; ++k) {  // all of a punctuation-only chunk
-      clause |= IsClausePunct(buf_[k]);
-      sentence |= IsSentencePunct(buf_[k]);
-    }
+    uint8_t trailing = 0;
+    for (size_t k = (wb == we ? b : we); k < e; ++k) trailing |= Class(buf_[k]);  // all of a punctuation-only chunk
+    const bool clause = trailing & kClause, sentence = trailing & kSentence;
     size_t emo_b = 0, emo_e = 0;
     const Entry* emo = nullptr;
-    for (size_t len = std::min<size_t>(e - we, 4); len >= 2 && we > wb; --len) {
-      const Entry* found = lex_.Find(std::string_view(buf_ + e - len, len));
+    uint64_t emo_hash = 0;
+    const bool eyes = trailing & kEyes;  // emoticons have eyes: ":)", ";-(", "=D"
+    for (size_t len = std::min<size_t>(e - we, 4); eyes && len >= 2 && we > wb; --len) {
+      uint64_t h;
+      const Entry* found = Lookup(buf_ + e - len, len, &h);
       if (found && (found->flags & Entry::kValence)) {
         emo = found;
+        emo_hash = h;
         emo_b = e - len;
         emo_e = e;
         break;
@@ -178,21 +233,24 @@ class Builder {
     if (we - wb == 1 && static_cast<unsigned char>(buf_[wb]) < 0x80) wb = we;  // "a", "I"
     if (wb < we) {
       uint8_t flags = caps;
-      const Entry* entry = lex_.Find(std::string_view(buf_ + wb, we - wb));
-      if (entry == nullptr) {
+      uint64_t h;
+      const Entry* entry = Lookup(buf_ + wb, we - wb, &h);
+      if (entry == nullptr && we - wb >= 3) {
         const Entry* collapsed = nullptr;
-        if (const size_t ne = Collapse(wb, we, &collapsed)) {
+        uint64_t ch;
+        if (const size_t ne = Collapse(wb, we, &collapsed, &ch)) {
           we = ne;
           entry = collapsed;
+          h = ch;
           flags |= Token::kElongated;
         }
       }
       if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
         flags |= Token::kNegatedForm;
       }
-      Push(wb, we, flags, entry);
+      Push(wb, we, flags, entry, h);
     }
-    if (emo) Push(emo_b, emo_e, Token::kSymbol, emo);
+    if (emo) Push(emo_b, emo_e, Token::kSymbol, emo, emo_hash);
     if (clause) MarkBoundary(sentence);
   }
 

@@ -26,6 +26,7 @@ struct Token {
     kSymbol = 1 << 5,       // no letters: emoji, emoticon, number
   };
   const char* p = nullptr;  // normalised (lower-cased) bytes
+  uint64_t hash = 0;        // Lexicon::WordHash of those bytes
   uint32_t len = 0;
   uint8_t flags = 0;
   uint8_t span = 1;         // tokens covered when a phrase matched here (set by the scorer)

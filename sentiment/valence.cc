@@ -22,29 +22,12 @@ inline bool Is(const Token& t, std::string_view w) { return t.view() == w; }
 void MatchPhrase(const Lexicon& lex, TokenizedText& tt, size_t i) {
   Token& t = tt.tokens[i];
   t.rule = t.entry;
-  if (!t.entry || !(t.entry->flags & Entry::kPhraseStart)) return;
-  const size_t max_words = std::min<size_t>(t.entry->max_phrase_words, tt.count - i);
-  char key[256];
-  for (size_t words = max_words; words >= 2; --words) {
-    size_t len = 0;
-    bool fits = true;
-    for (size_t k = i; k < i + words; ++k) {
-      const Token& w = tt.tokens[k];
-      if (k > i && (tt.tokens[k - 1].flags & Token::kSentenceEnd)) { fits = false; break; }
-      if (len + w.len + 1 > sizeof(key)) { fits = false; break; }
-      if (k > i) key[len++] = ' ';
-      std::memcpy(key + len, w.p, w.len);
-      len += w.len;
-    }
-    if (!fits) continue;
-    const Entry* e = lex.Find(std::string_view(key, len));
-    if (e && (e->flags & kValenceRuleFlags)) {
-      t.rule = e;
-      t.span = static_cast<uint8_t>(words);
-      for (size_t k = i + 1; k < i + words; ++k) tt.tokens[k].consumed = true;
-      return;
-    }
-  }
+  size_t words = 0;
+  const Entry* e = LongestPhrase(lex, tt, i, [](const Entry* x) { return (x->flags & kValenceRuleFlags) != 0; }, &words);
+  if (!e) return;
+  t.rule = e;
+  t.span = static_cast<uint8_t>(words);
+  for (size_t k = i + 1; k < i + words; ++k) tt.tokens[k].consumed = true;
 }
 
 // The next token's rule, if it is in the same clause.

@@ -35,6 +35,39 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
 void DetectSignals(const Lexicon& lex, const TokenizedText& tt, double compound,
                    MessageScore* out);
 
+// Longest phrase of >= 2 tokens starting at token i whose entry satisfies want(entry), found by
+// extending the key one token at a time while it is a known phrase prefix. Sets *words.
+template <class Want>
+const Entry* LongestPhrase(const Lexicon& lex, const TokenizedText& tt, size_t i, Want want,
+                           size_t* words) {
+  const Token& first = tt.tokens[i];
+  *words = 0;
+  if (!first.entry || !(first.entry->flags & Entry::kPrefix)) return nullptr;
+  char key[256];
+  if (first.len > sizeof(key)) return nullptr;
+  std::char_traits<char>::copy(key, first.p, first.len);
+  size_t len = first.len;
+  uint64_t h = Lexicon::Combine(Lexicon::kSeed, first.hash);
+  const Entry* best = nullptr;
+  for (size_t k = i + 1; k < tt.count; ++k) {
+    if (tt.tokens[k - 1].flags & Token::kSentenceEnd) break;
+    const Token& w = tt.tokens[k];
+    if (len + 1 + w.len > sizeof(key)) break;
+    key[len++] = ' ';
+    std::char_traits<char>::copy(key + len, w.p, w.len);
+    len += w.len;
+    h = Lexicon::Combine(h, w.hash);
+    const Entry* e = lex.FindHashed(std::string_view(key, len), Lexicon::Finish(h));
+    if (!e) break;
+    if (want(e)) {
+      best = e;
+      *words = k - i + 1;
+    }
+    if (!(e->flags & Entry::kPrefix)) break;
+  }
+  return best;
+}
+
 // Space-joined text of tokens [b, e).
 std::string JoinTokens(const TokenizedText& tt, size_t b, size_t e);
 
