@@ -9,7 +9,11 @@
 #include <boost/json.hpp>
 
 #include <map>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -320,6 +324,57 @@ TEST(ZendeskInstall, EndpointAndNames) {
   EXPECT_EQ(ZendeskWebhookEndpoint("https://d.example.com/hooks/eu", "eu"), "https://d.example.com/hooks/eu");
   EXPECT_EQ(ZendeskWebhookName("eu"), "deskhook eu");
   EXPECT_EQ(ZendeskTriggerPrefix("eu"), "deskhook eu: ");
+}
+
+std::string RunCli(const std::string& args, int* exit_code) {
+  const std::string cmd = "ZENDESK_API_TOKEN=TOKEN " + std::string(DESKHOOK_BINARY) + " " + args + " 2>&1";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return "popen failed";
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+TEST(ZendeskInstallCli, InstallTwiceThenUninstallThroughTheBinary) {
+  ASSERT_EQ(::access(DESKHOOK_BINARY, X_OK), 0) << "build the deskhook target: " << DESKHOOK_BINARY;
+  FakeZendesk fake;
+  const std::string base = fake.Config().base_url;
+  const std::string install = "install zendesk --instance prod --url https://d.example.com --base-url " + base +
+                              " --email admin@example.com";
+  int code = -1;
+  std::string out = RunCli(install, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("created webhook 'deskhook prod'"), std::string::npos) << out;
+  EXPECT_NE(out.find("sec-01WH"), std::string::npos) << out;  // the secret, for the admin
+  EXPECT_NE(out.find("\"self_user_id\": \"39011700099\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("TOKEN\""), std::string::npos) << "API token must not be printed";
+  out = RunCli(install, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("kept webhook 'deskhook prod'"), std::string::npos) << out;
+  {
+    std::lock_guard<std::mutex> lock(fake.mu_);
+    EXPECT_EQ(fake.webhooks_.size(), 1u);
+    EXPECT_EQ(fake.triggers_.size(), 2u);
+  }
+  out = RunCli("uninstall zendesk --instance prod --base-url " + base + " --email admin@example.com", &code);
+  EXPECT_EQ(code, 0) << out;
+  std::lock_guard<std::mutex> lock(fake.mu_);
+  EXPECT_TRUE(fake.webhooks_.empty() && fake.triggers_.empty() && fake.categories_.empty()) << out;
+}
+
+TEST(ZendeskInstallCli, MissingFlagsAreClearErrors) {
+  ASSERT_EQ(::access(DESKHOOK_BINARY, X_OK), 0) << "build the deskhook target: " << DESKHOOK_BINARY;
+  int code = 0;
+  std::string out = RunCli("install zendesk --url https://d.example.com", &code);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(out.find("--instance"), std::string::npos) << out;
+  out = RunCli("install freshdesk --instance x", &code);
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(out.find("usage"), std::string::npos) << out;
 }
 
 TEST(IntercomInstall, StepsNameTheEndpointTopicsAndConfigFields) {
