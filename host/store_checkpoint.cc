@@ -1,5 +1,7 @@
 #include "host/store_checkpoint.h"
 
+#include <pthread.h>
+
 namespace deskhook::store_internal {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
@@ -50,6 +52,7 @@ int Checkpointer::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
 }
 
 void Checkpointer::Run() {
+  pthread_setname_np(pthread_self(), "store-ckpt");
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
