@@ -1,0 +1,123 @@
+// HttpSender: TLS verification (on by default, custom CA path), base URL prefixes, timeouts.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "host/http_sender.h"
+#include "outbox_test_util.h"
+
+namespace deskhook {
+namespace {
+
+class ServerThread {
+ public:
+  explicit ServerThread(httplib::Server* s) : s_(s) {
+    port_ = s_->bind_to_any_port("127.0.0.1");
+    t_ = std::thread([this] { s_->listen_after_bind(); });
+    while (!s_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~ServerThread() {
+    s_->stop();
+    t_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  httplib::Server* s_;
+  int port_;
+  std::thread t_;
+};
+
+TEST(HttpSender, RejectsUnusableBaseUrls) {
+  EXPECT_EQ(HttpSender::Create({"acme.zendesk.com"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create({"ftp://acme"}).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create({"https://"}).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(HttpSender::Create({"https://acme.zendesk.com"}).ok());
+}
+
+TEST(HttpSender, PrefixHeadersAndBodyReachTheServer) {
+  httplib::Server server;
+  std::string seen_path, seen_auth, seen_type, seen_body;
+  server.Put(".*", [&](const httplib::Request& req, httplib::Response& res) {
+    seen_path = req.path;
+    seen_auth = req.get_header_value("Authorization");
+    seen_type = req.get_header_value("Content-Type");
+    seen_body = req.body;
+    res.set_header("Retry-After", "7");
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  ServerThread st(&server);
+  auto sender = HttpSender::Create({"http://127.0.0.1:" + std::to_string(st.port()) + "/zd/"});
+  ASSERT_TRUE(sender.ok());
+  HttpAnswer a = (*sender)->Send("PUT", "/api/v2/tickets/1", {{"Authorization", "Bearer t"}},
+                                 R"({"ticket":{}})");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.body, R"({"ok":true})");
+  EXPECT_EQ(a.Header("retry-after"), "7");
+  EXPECT_EQ(seen_path, "/zd/api/v2/tickets/1");
+  EXPECT_EQ(seen_auth, "Bearer t");
+  EXPECT_EQ(seen_type, "application/json");
+  EXPECT_EQ(seen_body, R"({"ticket":{}})");
+}
+
+TEST(HttpSender, ReadTimeoutIsAmbiguousAndRefusedIsNotSent) {
+  httplib::Server server;
+  server.Get(".*", [](const httplib::Request&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    res.set_content("late", "text/plain");
+  });
+  ServerThread st(&server);
+  HttpSenderOptions o;
+  o.base_url = "http://127.0.0.1:" + std::to_string(st.port());
+  o.read_timeout_ms = 200;
+  auto sender = HttpSender::Create(o);
+  HttpAnswer a = (*sender)->Send("GET", "/slow", {}, "");
+  EXPECT_EQ(a.status, 0);
+  EXPECT_EQ(a.transport, TransportError::kAmbiguous);
+  EXPECT_LT(a.duration_ms, 550);
+
+  HttpSenderOptions closed;
+  closed.base_url = "http://127.0.0.1:1";  // nothing listens on port 1
+  HttpAnswer r = (*HttpSender::Create(closed))->Send("GET", "/", {}, "");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.transport, TransportError::kNotSent);
+}
+
+TEST(HttpSender, HttpsVerifiesTheCertificateAndHonoursTheCaPath) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("deskhook-tls-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                    " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                    ">/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl CLI not available to make a test cert";
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("hi", "text/plain");
+  });
+  ServerThread st(&server);
+  const std::string url = "https://127.0.0.1:" + std::to_string(st.port());
+
+  // Verification is on by default: a self-signed certificate is refused, nothing is sent.
+  HttpSenderOptions strict;
+  strict.base_url = url;
+  HttpAnswer refused = (*HttpSender::Create(strict))->Send("GET", "/hello", {}, "");
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_EQ(refused.transport, TransportError::kNotSent);
+
+  // With the CA configured, the same server is trusted.
+  HttpSenderOptions with_ca = strict;
+  with_ca.ca_path = cert;
+  HttpAnswer ok = (*HttpSender::Create(with_ca))->Send("GET", "/hello", {}, "");
+  EXPECT_EQ(ok.status, 200) << ok.error;
+  EXPECT_EQ(ok.body, "hi");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace deskhook
