@@ -1,1 +1,0 @@
-// PLACEHOLDER until the scorer lands.

@@ -1,0 +1,431 @@
+#include "host/faq/question_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace deskhook::faq {
+namespace {
+constexpr uint32_t kNoSlot = UINT32_MAX;
+}  // namespace
+
+struct QuestionIndex::Impl {
+  struct Question {
+    std::string ticket_id;
+    int64_t time_ms = 0;
+    uint64_t group_id = 0;
+    std::vector<uint32_t> terms;  // distinct term ids
+  };
+  struct Group {
+    uint64_t id = 0;
+    uint32_t size = 0;
+    std::vector<std::pair<uint32_t, uint32_t>> terms;  // (term id, members containing it), sorted
+    std::vector<uint64_t> members;                       // question sequence numbers, ascending
+    double norm = 0;                                     // |centroid| under the IDF of norm_epoch
+    uint64_t norm_epoch = UINT64_MAX;
+  };
+
+  IndexOptions opt;
+  const Analyzer* analyzer = nullptr;
+
+  std::unordered_map<std::string, uint32_t> term_ids;
+  std::vector<uint32_t> df;
+  std::vector<std::vector<uint32_t>> postings;  // term id -> group slots containing it
+  uint64_t live = 0;                             // questions in the window (N for the IDF)
+
+  std::deque<Question> questions;  // arrival order; seq = first_seq + position
+  uint64_t first_seq = 0;
+
+  std::vector<Group> slots;
+  std::vector<uint32_t> free_slots;
+  std::unordered_map<uint64_t, uint32_t> slot_of;     // live group id -> slot
+  std::unordered_map<uint64_t, uint64_t> merged_into;  // merged-away id -> id it went into
+  uint64_t next_group_id = 1;
+
+  // IDF epoch: norms are recomputed lazily after N moved by more than 5%.
+  uint64_t epoch = 0;
+  uint64_t epoch_n = 0;
+
+  std::vector<double> acc;  // per-slot accumulator, kept zeroed between queries
+  std::vector<uint32_t> touched;
+
+  double Idf(uint32_t t) const {
+    double n = static_cast<double>(live), d = static_cast<double>(df[t]);
+    return std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+  }
+
+  void MaybeBumpEpoch() {
+    double n = static_cast<double>(live), e = static_cast<double>(epoch_n);
+    if (std::fabs(n - e) > 0.05 * std::max(e, 20.0)) {
+      ++epoch;
+      epoch_n = live;
+    }
+  }
+
+  double Norm(Group& g) {
+    if (g.norm_epoch != epoch) {
+      double s = 0;
+      for (auto [t, c] : g.terms) {
+        double w = static_cast<double>(c) / g.size * Idf(t);
+        s += w * w;
+      }
+      g.norm = std::sqrt(s);
+      g.norm_epoch = epoch;
+    }
+    return g.norm;
+  }
+
+  static uint32_t CountOf(const Group& g, uint32_t t) {
+    auto it = std::lower_bound(g.terms.begin(), g.terms.end(), std::make_pair(t, 0u));
+    return (it != g.terms.end() && it->first == t) ? it->second : 0;
+  }
+
+  std::vector<uint32_t> TermIds(std::string_view text, bool create) {
+    std::vector<uint32_t> ids;
+    for (const std::string& term : analyzer->Analyze(text)) {
+      auto it = term_ids.find(term);
+      if (it == term_ids.end()) {
+        if (!create) continue;
+        uint32_t id = static_cast<uint32_t>(df.size());
+        it = term_ids.emplace(term, id).first;
+        df.push_back(0);
+        postings.emplace_back();
+      }
+      ids.push_back(it->second);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  }
+
+  uint32_t NewGroup(uint64_t id) {
+    uint32_t slot;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+      slots[slot] = Group{};
+    } else {
+      slot = static_cast<uint32_t>(slots.size());
+      slots.emplace_back();
+      acc.push_back(0);
+    }
+    slots[slot].id = id;
+    slot_of[id] = slot;
+    return slot;
+  }
+
+  // Adds `terms` (sorted) to a group's counts and postings.
+  void AddTerms(uint32_t slot, const std::vector<uint32_t>& terms, uint32_t times = 1) {
+    Group& g = slots[slot];
+    std::vector<std::pair<uint32_t, uint32_t>> merged;
+    merged.reserve(g.terms.size() + terms.size());
+    size_t i = 0, j = 0;
+    while (i < g.terms.size() || j < terms.size()) {
+      if (j == terms.size() || (i < g.terms.size() && g.terms[i].first < terms[j])) {
+        merged.push_back(g.terms[i++]);
+      } else if (i == g.terms.size() || terms[j] < g.terms[i].first) {
+        merged.emplace_back(terms[j], times);
+        postings[terms[j]].push_back(slot);
+        ++j;
+      } else {
+        merged.emplace_back(g.terms[i].first, g.terms[i].second + times);
+        ++i;
+        ++j;
+      }
+    }
+    g.terms = std::move(merged);
+    g.norm_epoch = UINT64_MAX;
+  }
+
+  void RemovePosting(uint32_t term, uint32_t slot) {
+    auto& p = postings[term];
+    auto it = std::find(p.begin(), p.end(), slot);
+    if (it != p.end()) {
+      *it = p.back();
+      p.pop_back();
+    }
+  }
+
+  void Place(Question& q, uint64_t seq, uint32_t slot) {
+    Group& g = slots[slot];
+    g.size += 1;
+    g.members.push_back(seq);
+    q.group_id = g.id;
+    AddTerms(slot, q.terms);
+  }
+
+  void AppendQuestion(Question q) {
+    for (uint32_t t : q.terms) ++df[t];
+    ++live;
+    questions.push_back(std::move(q));
+    MaybeBumpEpoch();
+  }
+
+  double CentroidCosine(Group& a, Group& b) {
+    double dot = 0;
+    size_t i = 0, j = 0;
+    while (i < a.terms.size() && j < b.terms.size()) {
+      if (a.terms[i].first < b.terms[j].first) {
+        ++i;
+      } else if (b.terms[j].first < a.terms[i].first) {
+        ++j;
+      } else {
+        double w = Idf(a.terms[i].first);
+        dot += static_cast<double>(a.terms[i].second) / a.size * b.terms[j].second / b.size * w * w;
+        ++i;
+        ++j;
+      }
+    }
+    double na = Norm(a), nb = Norm(b);
+    return (na > 0 && nb > 0) ? dot / (na * nb) : 0;
+  }
+
+  // Merges group `from` into group `into` (slots). Keeps member order ascending.
+  void Merge(uint32_t from, uint32_t into) {
+    Group& src = slots[from];
+    for (auto [t, c] : src.terms) RemovePosting(t, from);
+    Group& dst = slots[into];
+    for (auto [t, c] : src.terms) {
+      std::vector<uint32_t> one{t};
+      AddTerms(into, one, c);
+    }
+    for (uint64_t seq : src.members) questions[seq - first_seq].group_id = dst.id;
+    std::vector<uint64_t> members;
+    members.reserve(dst.members.size() + src.members.size());
+    std::merge(dst.members.begin(), dst.members.end(), src.members.begin(), src.members.end(),
+               std::back_inserter(members));
+    dst.members = std::move(members);
+    dst.size += src.size;
+    merged_into[src.id] = dst.id;
+    slot_of.erase(src.id);
+    src = Group{};
+    free_slots.push_back(from);
+  }
+
+  void RemoveFromGroup(const Question& q, uint64_t seq) {
+    auto it = slot_of.find(q.group_id);
+    if (it == slot_of.end()) return;
+    uint32_t slot = it->second;
+    Group& g = slots[slot];
+    auto m = std::lower_bound(g.members.begin(), g.members.end(), seq);
+    if (m != g.members.end() && *m == seq) g.members.erase(m);
+    g.size -= 1;
+    for (uint32_t t : q.terms) {
+      auto ti = std::lower_bound(g.terms.begin(), g.terms.end(), std::make_pair(t, 0u));
+      if (ti == g.terms.end() || ti->first != t) continue;
+      if (--ti->second == 0) {
+        g.terms.erase(ti);
+        RemovePosting(t, slot);
+      }
+    }
+    g.norm_epoch = UINT64_MAX;
+    if (g.size == 0) {
+      slot_of.erase(g.id);
+      g = Group{};
+      free_slots.push_back(slot);
+    }
+  }
+};
+
+QuestionIndex::QuestionIndex(IndexOptions options, std::shared_ptr<const Analyzer> analyzer)
+    : impl_(std::make_unique<Impl>()),
+      analyzer_(analyzer ? std::move(analyzer) : std::make_shared<Analyzer>(options.analyzer)) {
+  impl_->opt = options;
+  impl_->analyzer = analyzer_.get();
+}
+
+QuestionIndex::~QuestionIndex() = default;
+
+SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view text,
+                                 int64_t time_ms) {
+  Impl& s = *impl_;
+  Evict(time_ms);
+  SimilarResult result;
+  Impl::Question q;
+  q.ticket_id = ticket_id;
+  q.time_ms = time_ms;
+  q.terms = s.TermIds(text, /*create=*/true);
+  uint64_t seq = s.first_seq + s.questions.size();
+  if (q.terms.empty()) {
+    s.questions.push_back(std::move(q));  // kept for window bookkeeping only
+    return result;
+  }
+
+  // Score candidate groups: sum over shared terms of idf^2 * share, divided by the norms.
+  double qnorm = 0;
+  for (uint32_t t : q.terms) {
+    double w = s.Idf(t);
+    qnorm += w * w;
+    for (uint32_t slot : s.postings[t]) {
+      if (s.acc[slot] == 0) s.touched.push_back(slot);
+      const Impl::Group& g = s.slots[slot];
+      s.acc[slot] += w * w * Impl::CountOf(g, t) / g.size;
+    }
+  }
+  qnorm = std::sqrt(qnorm);
+  std::vector<std::pair<double, uint32_t>> scored;
+  scored.reserve(s.touched.size());
+  for (uint32_t slot : s.touched) {
+    double norm = s.Norm(s.slots[slot]);
+    double cosine = norm > 0 ? s.acc[slot] / (qnorm * norm) : 0;
+    scored.emplace_back(cosine, slot);
+    s.acc[slot] = 0;
+  }
+  s.touched.clear();
+  size_t keep = std::min<size_t>(scored.size(), std::max(1, s.opt.merge_candidates + 1));
+  std::partial_sort(scored.begin(), scored.begin() + keep, scored.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.first > b.first || (a.first == b.first && a.second < b.second);
+                    });
+  scored.resize(keep);
+
+  uint32_t slot;
+  if (!scored.empty() && scored[0].first >= s.opt.threshold) {
+    slot = scored[0].second;
+  } else {
+    slot = s.NewGroup(s.next_group_id++);
+    result.new_group = true;
+  }
+  s.Place(q, seq, slot);
+  s.AppendQuestion(std::move(q));
+
+  // Merge the grown group with converging neighbours.
+  if (s.slots[slot].size >= static_cast<uint32_t>(s.opt.merge_min_size)) {
+    for (const auto& [score, other] : scored) {
+      if (other == slot || s.slots[other].size < static_cast<uint32_t>(s.opt.merge_min_size)) {
+        continue;
+      }
+      if (s.CentroidCosine(s.slots[slot], s.slots[other]) < s.opt.merge_threshold) continue;
+      uint32_t into = s.slots[other].size > s.slots[slot].size ? other : slot;
+      uint32_t from = into == slot ? other : slot;
+      result.merges.emplace_back(s.slots[from].id, s.slots[into].id);
+      s.Merge(from, into);
+      slot = into;
+    }
+  }
+
+  const Impl::Group& g = s.slots[slot];
+  result.group_id = g.id;
+  result.count = static_cast<int>(g.size) - 1;
+  for (auto it = g.members.rbegin(); it != g.members.rend() && result.examples.size() < 3; ++it) {
+    if (*it == seq) continue;
+    result.examples.push_back(s.questions[*it - s.first_seq].ticket_id);
+  }
+  return result;
+}
+
+void QuestionIndex::Restore(const std::string& ticket_id, std::string_view text, int64_t time_ms,
+                            uint64_t group_id) {
+  Impl& s = *impl_;
+  Impl::Question q;
+  q.ticket_id = ticket_id;
+  q.time_ms = time_ms;
+  q.terms = s.TermIds(text, true);
+  uint64_t seq = s.first_seq + s.questions.size();
+  if (q.terms.empty() || group_id == 0) {
+    s.questions.push_back(std::move(q));
+    return;
+  }
+  group_id = Resolve(group_id);
+  auto it = s.slot_of.find(group_id);
+  uint32_t slot = it != s.slot_of.end() ? it->second : s.NewGroup(group_id);
+  ReserveGroupIds(group_id);
+  s.Place(q, seq, slot);
+  s.AppendQuestion(std::move(q));
+}
+
+void QuestionIndex::ReserveGroupIds(uint64_t id) {
+  impl_->next_group_id = std::max(impl_->next_group_id, id + 1);
+}
+
+size_t QuestionIndex::Evict(int64_t now_ms) {
+  Impl& s = *impl_;
+  int64_t cutoff = now_ms - s.opt.window_ms;
+  size_t removed = 0;
+  while (!s.questions.empty() && s.questions.front().time_ms < cutoff) {
+    Impl::Question& q = s.questions.front();
+    if (!q.terms.empty()) {
+      s.RemoveFromGroup(q, s.first_seq);
+      for (uint32_t t : q.terms) --s.df[t];
+      --s.live;
+    }
+    s.questions.pop_front();
+    ++s.first_seq;
+    ++removed;
+  }
+  if (removed) s.MaybeBumpEpoch();
+  return removed;
+}
+
+uint64_t QuestionIndex::Resolve(uint64_t group_id) const {
+  for (int hops = 0; hops < 1000; ++hops) {
+    auto it = impl_->merged_into.find(group_id);
+    if (it == impl_->merged_into.end()) break;
+    group_id = it->second;
+  }
+  return group_id;
+}
+
+int QuestionIndex::GroupSize(uint64_t group_id) const {
+  auto it = impl_->slot_of.find(Resolve(group_id));
+  return it == impl_->slot_of.end() ? 0 : static_cast<int>(impl_->slots[it->second].size);
+}
+
+std::vector<std::string> QuestionIndex::CentralMembers(uint64_t group_id, size_t k) const {
+  Impl& s = *impl_;
+  auto it = s.slot_of.find(Resolve(group_id));
+  if (it == s.slot_of.end()) return {};
+  Impl::Group& g = s.slots[it->second];
+  double gnorm = s.Norm(g);
+  std::vector<std::pair<double, uint64_t>> scored;
+  for (uint64_t seq : g.members) {
+    const Impl::Question& q = s.questions[seq - s.first_seq];
+    double dot = 0, qn = 0;
+    for (uint32_t t : q.terms) {
+      double w = s.Idf(t);
+      qn += w * w;
+      dot += w * w * Impl::CountOf(g, t) / g.size;
+    }
+    double cosine = (qn > 0 && gnorm > 0) ? dot / (std::sqrt(qn) * gnorm) : 0;
+    scored.emplace_back(-cosine, seq);  // ties: earliest first
+  }
+  std::sort(scored.begin(), scored.end());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < k; ++i) {
+    out.push_back(s.questions[scored[i].second - s.first_seq].ticket_id);
+  }
+  return out;
+}
+
+std::vector<std::string> QuestionIndex::Members(uint64_t group_id) const {
+  Impl& s = *impl_;
+  auto it = s.slot_of.find(Resolve(group_id));
+  if (it == s.slot_of.end()) return {};
+  std::vector<std::string> out;
+  for (uint64_t seq : s.slots[it->second].members) {
+    out.push_back(s.questions[seq - s.first_seq].ticket_id);
+  }
+  return out;
+}
+
+size_t QuestionIndex::question_count() const { return impl_->live; }
+size_t QuestionIndex::group_count() const { return impl_->slot_of.size(); }
+
+size_t QuestionIndex::MemoryBytes() const {
+  const Impl& s = *impl_;
+  size_t bytes = 0;
+  for (const auto& q : s.questions) {
+    bytes += sizeof(q) + q.terms.capacity() * sizeof(uint32_t);
+    if (q.ticket_id.capacity() > 15) bytes += q.ticket_id.capacity() + 1;
+  }
+  for (const auto& g : s.slots) {
+    bytes += sizeof(g) + g.terms.capacity() * sizeof(g.terms[0]) +
+             g.members.capacity() * sizeof(uint64_t) + sizeof(double);
+  }
+  for (const auto& p : s.postings) bytes += sizeof(p) + p.capacity() * sizeof(uint32_t);
+  for (const auto& [term, id] : s.term_ids) bytes += 48 + term.capacity() + sizeof(uint32_t);
+  bytes += s.df.capacity() * sizeof(uint32_t);
+  bytes += (s.slot_of.size() + s.merged_into.size()) * 40;
+  return bytes;
+}
+
+}  // namespace deskhook::faq
