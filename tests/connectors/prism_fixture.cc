@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -41,9 +42,19 @@ std::string MakeTempDir() {
   return d ? std::string(d) : std::string("/tmp");
 }
 
+// Logs, converted specs and the patched spec; removed at exit (Prism has read its spec by then
+// and keeps its open log file descriptor).
+struct OwnTempDir {
+  std::string path = MakeTempDir();
+  ~OwnTempDir() {
+    std::error_code ec;
+    if (path.rfind("/tmp/deskhook-contract-", 0) == 0) std::filesystem::remove_all(path, ec);
+  }
+};
+
 const std::string& TempDir() {
-  static const std::string dir = MakeTempDir();
-  return dir;
+  static const OwnTempDir dir;
+  return dir.path;
 }
 
 int FreePort() {
