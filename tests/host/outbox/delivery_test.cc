@@ -453,6 +453,36 @@ TEST_F(DeliveryTest, CallsOfATicketKeepTheirOrderAcrossRetries) {
   }
 }
 
+TEST_F(DeliveryTest, PerTicketOrderHoldsWithConcurrentWorkersAndRandomFailures) {
+  opts_.defaults.concurrency = 4;
+  Fault f;
+  f.fail_rate = 0.3;
+  f.status = 500;
+  a_.SetFault(f);
+  std::vector<int64_t> ids;
+  for (int round = 0; round < 6; ++round) {
+    for (int t = 0; t < 5; ++t) {
+      std::string ticket = std::to_string(180 + t);
+      ids.push_back(Enqueue(store(), "a", ticket, {TagCall(ticket, "r" + std::to_string(round))})[0]);
+    }
+  }
+  StartDelivery();
+  ASSERT_TRUE(WaitFor([&] { return AllSettled(ids); }, 15000));
+  for (int64_t id : ids) EXPECT_EQ(Item(id).state, OutboxState::kDone);
+  std::map<std::string, std::vector<std::string>> delivered;  // ticket -> bodies, arrival order
+  for (const auto& c : a_.Calls()) {
+    if (c.status == 200) delivered[c.path].push_back(c.body);
+  }
+  ASSERT_EQ(delivered.size(), 5u);
+  for (const auto& [path, bodies] : delivered) {
+    ASSERT_EQ(bodies.size(), 6u) << path;
+    for (int round = 0; round < 6; ++round) {
+      EXPECT_NE(bodies[round].find("\"r" + std::to_string(round) + "\""), std::string::npos)
+          << path << " got " << bodies[round] << " at position " << round;
+    }
+  }
+}
+
 TEST_F(DeliveryTest, RestartResumesPendingItemsAndChecksOnesInFlight) {
   Fault f;
   f.fail_rate = 1.0;
