@@ -96,6 +96,7 @@ void MergeFallback(const DecisionSet& fallback, DecisionSet* d) {
 }
 
 std::string ActionsJson(const std::vector<Action>& actions) {
+  if (actions.empty()) return "[]";
   json::array out;
   out.reserve(actions.size());
   for (const auto& a : actions) {

@@ -260,7 +260,7 @@ bool OpenState(VmCore* c) {
   c->L = L;
   *static_cast<VmCore**>(lua_getextraspace(L)) = c;
   lua_atpanic(L, Panic);
-  lua_gc(L, LUA_GCGEN, 0, 0);
+  lua_gc(L, LUA_GCINC, 0, 0, 0);  // incremental, default pause: measured faster than generational here
   return true;
 }
 
@@ -449,7 +449,7 @@ struct Engine::State : VmCore {
   std::vector<ScriptSource> scripts;  // text dropped after compile
   std::string module_dir;
   std::vector<std::string> module_paths;
-  Ref env_mt, t_proxy, ctx_mt, kv_table, field_index, module_cache;
+  Ref env_mt, t_proxy, ctx_mt, kv_table, field_index, module_cache, sentiment_proxy, decisions_proxy;
   std::vector<Ref> chunks;
   bool poisoned = false;
 
@@ -518,19 +518,88 @@ void PushMessage(lua_State* L, const Message& m) {
   MakeReadOnly(L);
 }
 
-void PushSentiment(lua_State* L, const EventContext& e) {
-  const auto& sc = e.sentiment;
+// Shared lazy views: one empty proxy per kind whose __index reads the current event or
+// invocation from C++ (no tables built per event; sub-tables are built when first read).
+struct LazyKind {
+  const char* const* names;
+  int count;
+  bool (*push)(lua_State* L, EState* s, int idx);  // false: the field is nil now
+};
+
+int LazyIndex(lua_State* L) {
+  const auto* kind = static_cast<const LazyKind*>(lua_touserdata(L, lua_upvalueindex(1)));
+  if (lua_type(L, 2) != LUA_TSTRING) return 0;
+  const char* key = lua_tostring(L, 2);
+  for (int i = 0; i < kind->count; ++i) {
+    if (std::strcmp(kind->names[i], key) == 0) return kind->push(L, ES(L), i) ? 1 : 0;
+  }
+  return 0;
+}
+
+int LazyNext(lua_State* L) {
+  const auto* kind = static_cast<const LazyKind*>(lua_touserdata(L, lua_upvalueindex(1)));
+  int i = 0;
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    const char* key = lua_tostring(L, 2);
+    while (i < kind->count && std::strcmp(kind->names[i], key) != 0) ++i;
+    ++i;
+  }
+  for (; i < kind->count; ++i) {
+    lua_pushstring(L, kind->names[i]);
+    if (kind->push(L, ES(L), i)) return 2;
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+int LazyPairs(lua_State* L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushcclosure(L, LazyNext, 1);
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+// Pushes a new shared proxy for `kind`.
+void PushLazyProxy(lua_State* L, const LazyKind* kind) {
+  lua_newtable(L);
+  lua_createtable(L, 0, 4);
+  lua_pushlightuserdata(L, const_cast<LazyKind*>(kind));
+  lua_pushcclosure(L, LazyIndex, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushlightuserdata(L, const_cast<LazyKind*>(kind));
+  lua_pushcclosure(L, LazyPairs, 1);
+  lua_setfield(L, -2, "__pairs");
+  lua_pushcfunction(L, RoNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+}
+
+// Sub-tables of lazy views are built once per event and kept in the event cache after the
+// t fields (slots kCount + 1 ...).
+constexpr int kSlotTrend = static_cast<int>(Field::kCount) + 1;
+constexpr int kSlotTerms = static_cast<int>(Field::kCount) + 2;
+
+bool PushCachedSlot(lua_State* L, EState* s, int slot, void (*build)(lua_State*, const EventContext&)) {
+  if (!s->event_cache.valid()) {
+    build(L, *s->event);
+    return true;
+  }
+  s->event_cache.push(L);
+  if (lua_rawgeti(L, -1, slot) == LUA_TNIL) {
+    lua_pop(L, 1);
+    build(L, *s->event);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, slot);
+  }
+  lua_remove(L, -2);
+  return true;
+}
+
+void BuildTrend(lua_State* L, const EventContext& e) {
   const auto& tr = e.trend;
-  lua_createtable(L, 0, 12);
-  SetNumber(L, "compound", sc.compound);
-  SetNumber(L, "pos", sc.pos);
-  SetNumber(L, "neg", sc.neg);
-  SetNumber(L, "neu", sc.neu);
-  SetNumber(L, "frustration", sc.frustration);
-  SetNumber(L, "churn_risk", sc.churn_risk);
-  SetNumber(L, "wants_human", sc.wants_human);
-  SetNumber(L, "urgency", sc.urgency);
-  SetBool(L, "escalating", tr.escalating);
   lua_createtable(L, 0, 6);
   SetInteger(L, "messages", tr.messages);
   SetNumber(L, "last", tr.last);
@@ -539,20 +608,44 @@ void PushSentiment(lua_State* L, const EventContext& e) {
   SetNumber(L, "min", tr.min);
   SetBool(L, "escalating", tr.escalating);
   MakeReadOnly(L);
-  lua_setfield(L, -2, "trend");
-  lua_createtable(L, static_cast<int>(sc.terms.size()), 0);
-  for (size_t i = 0; i < sc.terms.size(); ++i) {
+}
+
+void BuildTerms(lua_State* L, const EventContext& e) {
+  const auto& terms = e.sentiment.terms;
+  lua_createtable(L, static_cast<int>(terms.size()), 0);
+  for (size_t i = 0; i < terms.size(); ++i) {
     lua_createtable(L, 0, 3);
-    SetString(L, "text", sc.terms[i].text);
-    SetNumber(L, "weight", sc.terms[i].weight);
-    SetString(L, "signal", sc.terms[i].signal);
+    SetString(L, "text", terms[i].text);
+    SetNumber(L, "weight", terms[i].weight);
+    SetString(L, "signal", terms[i].signal);
     MakeReadOnly(L);
     lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
   }
   MakeReadOnly(L);
-  lua_setfield(L, -2, "terms");
-  MakeReadOnly(L);
 }
+
+const char* const kSentimentNames[] = {"compound", "pos",     "neg",        "neu",   "frustration", "churn_risk",
+                                       "wants_human", "urgency", "escalating", "trend", "terms"};
+
+bool PushSentimentField(lua_State* L, EState* s, int idx) {
+  if (s->event == nullptr) return false;
+  const auto& sc = s->event->sentiment;
+  switch (idx) {
+    case 0: lua_pushnumber(L, sc.compound); return true;
+    case 1: lua_pushnumber(L, sc.pos); return true;
+    case 2: lua_pushnumber(L, sc.neg); return true;
+    case 3: lua_pushnumber(L, sc.neu); return true;
+    case 4: lua_pushnumber(L, sc.frustration); return true;
+    case 5: lua_pushnumber(L, sc.churn_risk); return true;
+    case 6: lua_pushnumber(L, sc.wants_human); return true;
+    case 7: lua_pushnumber(L, sc.urgency); return true;
+    case 8: lua_pushboolean(L, s->event->trend.escalating); return true;
+    case 9: return PushCachedSlot(L, s, kSlotTrend, BuildTrend);
+    case 10: return PushCachedSlot(L, s, kSlotTerms, BuildTerms);
+  }
+  return false;
+}
+const LazyKind kSentimentKind = {kSentimentNames, 11, PushSentimentField};
 
 void PushSet(lua_State* L, const std::vector<std::string>& v) {
   lua_createtable(L, 0, static_cast<int>(v.size()));
@@ -599,7 +692,7 @@ void PushField(lua_State* L, EState* s, Field f) {
       else lua_pushnil(L);
       return;
     case Field::kText: PushStr(L, EventText(e)); return;
-    case Field::kSentiment: PushSentiment(L, e); return;
+    case Field::kSentiment: s->sentiment_proxy.push(L); return;
     case Field::kSimilar:
       lua_createtable(L, 0, 3);
       SetInteger(L, "count", e.similar.count);
@@ -674,36 +767,41 @@ int TPairs(lua_State* L) {
   return 3;
 }
 
-// ctx.decisions: what the scripts before this one decided.
-void PushDecided(lua_State* L, const Decided& d) {
-  const DecisionSet& set = d.set;
-  lua_createtable(L, 0, 10);
-  if (set.group_id) SetString(L, "group", *set.group_id);
-  if (set.assignee_id) SetString(L, "agent", *set.assignee_id);
-  if (set.priority) SetString(L, "priority", *set.priority);
-  PushStringList(L, set.add_tags);
-  lua_setfield(L, -2, "tags");
-  PushSet(L, set.add_tags);
-  lua_setfield(L, -2, "tagged");
-  PushStringList(L, set.remove_tags);
-  lua_setfield(L, -2, "untags");
-  PushStringList(L, set.notes);
-  lua_setfield(L, -2, "notes");
-  lua_createtable(L, static_cast<int>(set.drafts.size()), 0);
-  for (size_t i = 0; i < set.drafts.size(); ++i) {
-    lua_createtable(L, 0, 2);
-    SetString(L, "title", set.drafts[i].title);
-    SetString(L, "body", set.drafts[i].body_html);
-    MakeReadOnly(L);
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+// ctx.decisions: what the scripts before this one decided (read from C++ on access).
+const char* const kDecisionNames[] = {"group", "agent", "priority", "tags", "tagged", "untags",
+                                      "notes", "drafts", "escalated", "escalations"};
+
+bool PushDecisionField(lua_State* L, EState* s, int idx) {
+  if (s->decided == nullptr) return false;
+  const DecisionSet& set = s->decided->set;
+  const std::optional<std::string>* opt = nullptr;
+  switch (idx) {
+    case 0: opt = &set.group_id; break;
+    case 1: opt = &set.assignee_id; break;
+    case 2: opt = &set.priority; break;
+    case 3: PushStringList(L, set.add_tags); return true;
+    case 4: PushSet(L, set.add_tags); return true;
+    case 5: PushStringList(L, set.remove_tags); return true;
+    case 6: PushStringList(L, set.notes); return true;
+    case 7:
+      lua_createtable(L, static_cast<int>(set.drafts.size()), 0);
+      for (size_t i = 0; i < set.drafts.size(); ++i) {
+        lua_createtable(L, 0, 2);
+        SetString(L, "title", set.drafts[i].title);
+        SetString(L, "body", set.drafts[i].body_html);
+        MakeReadOnly(L);
+        lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+      }
+      MakeReadOnly(L);
+      return true;
+    case 8: lua_pushboolean(L, !s->decided->escalations.empty()); return true;
+    case 9: PushStringList(L, s->decided->escalations); return true;
   }
-  MakeReadOnly(L);
-  lua_setfield(L, -2, "drafts");
-  SetBool(L, "escalated", !d.escalations.empty());
-  PushStringList(L, d.escalations);
-  lua_setfield(L, -2, "escalations");
-  MakeReadOnly(L);
+  if (opt == nullptr || !opt->has_value()) return false;
+  PushStr(L, **opt);
+  return true;
 }
+const LazyKind kDecisionKind = {kDecisionNames, 10, PushDecisionField};
 
 void PushUtc(lua_State* L, int64_t now_ms) {
   const time_t secs = static_cast<time_t>(now_ms / 1000);
@@ -725,9 +823,12 @@ int CtxIndex(lua_State* L) {
   EState* s = ES(L);
   if (lua_type(L, 2) != LUA_TSTRING || s->out == nullptr) return 0;
   const char* key = lua_tostring(L, 2);
-  if (std::strcmp(key, "decisions") == 0 && s->decided != nullptr) PushDecided(L, *s->decided);
-  else if (std::strcmp(key, "utc") == 0) PushUtc(L, s->now_ms);
-  else return 0;
+  if (std::strcmp(key, "decisions") == 0) {
+    s->decisions_proxy.push(L);
+    return 1;
+  }
+  if (std::strcmp(key, "utc") != 0) return 0;
+  PushUtc(L, s->now_ms);
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, 1);  // ctx is this invocation's own table: cache it
@@ -1142,6 +1243,10 @@ int SetupEngine(lua_State* L) {
   s->field_index = Ref(L);
   lua_newtable(L);
   s->module_cache = Ref(L);
+  PushLazyProxy(L, &kSentimentKind);
+  s->sentiment_proxy = Ref(L);
+  PushLazyProxy(L, &kDecisionKind);
+  s->decisions_proxy = Ref(L);
   return 0;
 }
 
@@ -1190,7 +1295,7 @@ int ProbeScript(lua_State* L) {
 
 int NewEventCache(lua_State* L) {
   EState* s = static_cast<EState*>(lua_touserdata(L, 1));
-  lua_createtable(L, static_cast<int>(Field::kCount), 0);
+  lua_createtable(L, kSlotTerms, 0);
   s->event_cache = Ref(L);
   return 0;
 }

@@ -109,7 +109,7 @@ struct RunResult {
   DecisionSet decisions;     // merged, applied only after all scripts finished
   std::vector<ScriptRecord> records;
   bool fallback_applied = false;
-  std::string inputs_json;   // what the scripts saw (ticket summary + sentiment), for the log
+  std::string inputs_json;   // what the scripts saw: JSON object of every t field any script read
   std::string reload_error;  // a hot reload before this run failed (running version kept)
 };
 

@@ -111,24 +111,28 @@ std::string_view EventText(const EventContext& event) {
   return m ? std::string_view(m->body) : std::string_view();
 }
 
-std::string FieldsJson(const EventContext& event, uint32_t mask) {
-  json::object o;
-  if (event.ticket == nullptr) return "{}";
-  for (size_t i = 0; i < kNames.size(); ++i) {
-    if (mask & (1u << i)) o[kNames[i]] = FieldJson(event, static_cast<Field>(i), false);
+const std::string& FieldJsonCache::Get(Field f) {
+  const auto i = static_cast<size_t>(f);
+  if (!(have_ & (1u << i))) {
+    parts_[i] = json::serialize(FieldJson(event_, f, false));
+    have_ |= 1u << i;
   }
-  return json::serialize(o);
+  return parts_[i];
 }
 
-std::string SummaryJson(const EventContext& event) {
-  if (event.ticket == nullptr) return "{}";
-  json::object o;
+std::string FieldJsonCache::Object(uint32_t mask) {
+  if (mask == 0 || event_.ticket == nullptr) return "{}";
+  std::string out = "{";
   for (size_t i = 0; i < kNames.size(); ++i) {
-    const auto f = static_cast<Field>(i);
-    if (f == Field::kTagged || f == Field::kLatest) continue;  // repeat tags / messages
-    o[kNames[i]] = FieldJson(event, f, false);
+    if (!(mask & (1u << i))) continue;
+    if (out.size() > 1) out += ',';
+    out += '"';
+    out += kNames[i];  // plain ASCII names: no escaping needed
+    out += "\":";
+    out += Get(static_cast<Field>(i));
   }
-  return json::serialize(o);
+  out += '}';
+  return out;
 }
 
 std::string_view HandlerName(EventKind kind) {

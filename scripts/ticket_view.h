@@ -28,9 +28,20 @@ const Message* LatestCustomerMessage(const Ticket& t);
 // t.text: event.text when the host set it, else the latest customer message's body, else "".
 std::string_view EventText(const EventContext& event);
 
-// JSON object with the fields in `mask` (bit i = Field i) and their values, as the script saw them.
-std::string FieldsJson(const EventContext& event, uint32_t mask);
-// Everything a script could read except message bodies other than t.text (decision-log summary).
-std::string SummaryJson(const EventContext& event);
+// Serialised field values of one event, each computed at most once (the records of all scripts
+// of an event share them).
+class FieldJsonCache {
+ public:
+  explicit FieldJsonCache(const EventContext& event) : event_(event) {}
+  // JSON object with the fields in `mask` (bit i = Field i) and their values as scripts saw
+  // them (message bodies are given as sizes, except t.text).
+  std::string Object(uint32_t mask);
+
+ private:
+  const std::string& Get(Field f);
+  const EventContext& event_;
+  std::string parts_[static_cast<size_t>(Field::kCount)];
+  uint32_t have_ = 0;
+};
 
 }  // namespace deskhook::scripts
