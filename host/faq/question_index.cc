@@ -49,8 +49,10 @@ struct QuestionIndex::Impl {
   std::vector<uint32_t> touched;
 
   double Idf(uint32_t t) const {
-    double n = static_cast<double>(live), d = static_cast<double>(df[t]);
-    return std::log(1.0 + (n - d + 0.5) / (d + 0.5));
+    // Smoothed with `idf_prior_docs` pseudo-questions that contain no term: with few questions
+    // in the window every term would otherwise look common and overlap would count for little.
+    double n = static_cast<double>(live) + opt.idf_prior_docs, d = static_cast<double>(df[t]);
+    return std::log((n + 1.0) / (d + 1.0));
   }
 
   void MaybeBumpEpoch() {

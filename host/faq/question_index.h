@@ -36,6 +36,7 @@ struct IndexOptions {
   int merge_min_size = 3;         // both groups need this many members to be merged
   int merge_candidates = 8;       // best-scoring groups of a question that are checked for merging
   int64_t window_ms = 30LL * 24 * 3600 * 1000;
+  double idf_prior_docs = 100;    // IDF smoothing: pseudo-questions containing no term
   AnalyzerOptions analyzer;
 };
 

@@ -1,0 +1,121 @@
+#include "host/faq/question_index.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace deskhook::faq {
+namespace {
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+// Several wordings of three different questions, interleaved as they would arrive.
+const std::vector<std::pair<std::string, int>> kQuestions = {
+    {"How do I reset my password?", 0},
+    {"My card has not arrived yet", 1},
+    {"Why was I charged a fee for my transfer?", 2},
+    {"I forgot my password, how can I reset it?", 0},
+    {"My new card still has not arrived", 1},
+    {"Why was there a fee charged on my transfer?", 2},
+    {"Reset password how?", 0},
+    {"My card still has not arrived, where is it?", 1},
+    {"What is this fee charged on my bank transfer?", 2},
+    {"how can i reset my password please", 0},
+    {"the card I ordered has not arrived", 1},
+    {"transfer fee charged why", 2},
+};
+
+IndexOptions Lenient() {
+  IndexOptions o;
+  o.threshold = 0.3;
+  o.merge_threshold = 0.5;
+  return o;
+}
+
+TEST(QuestionIndex, GroupsParaphrasesAndSeparatesDifferentQuestions) {
+  QuestionIndex index(Lenient());
+  std::vector<uint64_t> ids;
+  for (size_t i = 0; i < kQuestions.size(); ++i) {
+    ids.push_back(index.Add("t" + std::to_string(i), kQuestions[i].first, 1000 + i).group_id);
+  }
+  std::map<int, std::set<uint64_t>> by_gold;
+  for (size_t i = 0; i < ids.size(); ++i) by_gold[kQuestions[i].second].insert(index.Resolve(ids[i]));
+  std::set<uint64_t> all;
+  for (auto& [gold, groups] : by_gold) {
+    EXPECT_EQ(groups.size(), 1u) << "question " << gold << " split";
+    all.insert(groups.begin(), groups.end());
+  }
+  EXPECT_EQ(all.size(), 3u) << "different questions share a group";
+  EXPECT_EQ(index.group_count(), 3u);
+}
+
+TEST(QuestionIndex, SimilarResultCountsAndExamples) {
+  QuestionIndex index(Lenient());
+  index.Add("a", "How do I reset my password?", 1);
+  index.Add("b", "I forgot my password, how can I reset it?", 2);
+  SimilarResult r = index.Add("c", "how can i reset my password please", 3);
+  EXPECT_FALSE(r.new_group);
+  EXPECT_EQ(r.count, 2);
+  EXPECT_EQ(r.examples, (std::vector<std::string>{"b", "a"}));
+  SimilarResult other = index.Add("d", "Is the branch open on Sundays?", 4);
+  EXPECT_TRUE(other.new_group);
+  EXPECT_NE(other.group_id, r.group_id);
+  EXPECT_EQ(other.count, 0);
+  EXPECT_EQ(index.Add("e", "?!", 5).group_id, 0u);  // no terms: not grouped
+}
+
+TEST(QuestionIndex, EvictsQuestionsOutsideTheWindow) {
+  IndexOptions o = Lenient();
+  o.window_ms = 30 * kDay;
+  QuestionIndex index(o);
+  uint64_t g = index.Add("a", "How do I reset my password?", 0).group_id;
+  index.Add("b", "I forgot my password, how can I reset it?", 1 * kDay);
+  EXPECT_EQ(index.GroupSize(g), 2);
+  SimilarResult r = index.Add("c", "how can i reset my password please", 30 * kDay + 1);
+  EXPECT_EQ(r.count, 1) << "the day-0 question left the window";
+  EXPECT_EQ(r.examples, (std::vector<std::string>{"b"}));
+  EXPECT_EQ(index.question_count(), 2u);
+  EXPECT_EQ(index.Evict(100 * kDay), 2u);
+  EXPECT_EQ(index.question_count(), 0u);
+  EXPECT_EQ(index.group_count(), 0u);
+  EXPECT_EQ(index.GroupSize(g), 0);
+  // A group emptied by eviction does not give its id out again.
+  uint64_t again = index.Add("d", "How do I reset my password?", 100 * kDay).group_id;
+  EXPECT_GT(again, g);
+}
+
+TEST(QuestionIndex, RestoreRebuildsTheSameGroups) {
+  QuestionIndex live(Lenient());
+  std::vector<std::pair<std::string, uint64_t>> log;
+  for (size_t i = 0; i < kQuestions.size(); ++i) {
+    log.emplace_back(kQuestions[i].first, live.Add("t" + std::to_string(i), kQuestions[i].first, i).group_id);
+  }
+  QuestionIndex rebuilt(Lenient());
+  for (size_t i = 0; i < log.size(); ++i) {
+    rebuilt.Restore("t" + std::to_string(i), log[i].first, i, live.Resolve(log[i].second));
+  }
+  for (size_t i = 0; i < log.size(); ++i) {
+    uint64_t g = live.Resolve(log[i].second);
+    EXPECT_EQ(rebuilt.Members(g), live.Members(g));
+  }
+  // The next question lands in the same group in both.
+  SimilarResult a = live.Add("n", "password reset how do i do it", 99);
+  SimilarResult b = rebuilt.Add("n", "password reset how do i do it", 99);
+  EXPECT_EQ(a.group_id, b.group_id);
+  EXPECT_EQ(a.count, b.count);
+}
+
+TEST(QuestionIndex, CentralMemberComesFirst) {
+  QuestionIndex index(Lenient());
+  uint64_t g = index.Add("odd", "reset password now", 1).group_id;
+  index.Add("a", "how do I reset my password", 2);
+  index.Add("b", "how can I reset my password", 3);
+  index.Add("c", "how do I reset the password", 4);
+  ASSERT_EQ(index.GroupSize(g), 4);
+  auto central = index.CentralMembers(g, 2);
+  ASSERT_EQ(central.size(), 2u);
+  EXPECT_NE(central[0], "odd");
+}
+
+}  // namespace
+}  // namespace deskhook::faq
