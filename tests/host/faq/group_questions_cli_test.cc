@@ -10,17 +10,17 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::vector<std::string> lines;
 };
 
-Run RunCli(const std::string& args, const std::string& input) {
+CliRun RunCli(const std::string& args, const std::string& input) {
   auto in = std::filesystem::temp_directory_path() / "faq_cli_test_input.txt";
   std::ofstream(in) << input;
   std::string cmd = std::string(DESKHOOK_BINARY) + " group-questions " + args + " < " + in.string() +
                     " 2>/dev/null";
-  Run r;
+  CliRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   std::string out;
@@ -36,7 +36,7 @@ Run RunCli(const std::string& args, const std::string& input) {
 }
 
 TEST(GroupQuestionsCli, OneIdPerLineSameIdForSameQuestion) {
-  Run r = RunCli("--threshold 0.3",
+  CliRun r = RunCli("--threshold 0.3",
                  "How do I reset my password?\n"
                  "My card has not arrived yet\n"
                  "I forgot my password, how can I reset it?\n"
@@ -53,7 +53,7 @@ TEST(GroupQuestionsCli, OneIdPerLineSameIdForSameQuestion) {
 TEST(GroupQuestionsCli, StricterThresholdSplitsLooseParaphrases) {
   std::string input = "How do I reset my password?\nreset password\n";
   EXPECT_EQ(RunCli("--threshold 0.2", input).lines.size(), 2u);
-  Run loose = RunCli("--threshold 0.2", input), strict = RunCli("--threshold 0.99", input);
+  CliRun loose = RunCli("--threshold 0.2", input), strict = RunCli("--threshold 0.99", input);
   EXPECT_EQ(loose.lines[0], loose.lines[1]);
   EXPECT_NE(strict.lines[0], strict.lines[1]);
 }
@@ -61,7 +61,7 @@ TEST(GroupQuestionsCli, StricterThresholdSplitsLooseParaphrases) {
 TEST(GroupQuestionsCli, RejectsBadThreshold) {
   EXPECT_EQ(RunCli("--threshold abc", "x\n").exit_code, 2);
   EXPECT_EQ(RunCli("--threshold 1.5", "x\n").exit_code, 2);
-  Run empty = RunCli("", "");
+  CliRun empty = RunCli("", "");
   EXPECT_EQ(empty.exit_code, 0);
   EXPECT_TRUE(empty.lines.empty());
 }
