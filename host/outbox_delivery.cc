@@ -130,10 +130,15 @@ void OutboxDelivery::Impl::DispatchLoop() {
 
 int OutboxDelivery::Impl::PollOnce() {
   const int64_t now = WallMs();
+  // Rows read from here on may predate a worker's write for an item it releases from now on.
+  const int64_t gen = ++poll_gen_;
   size_t held = 0;
   for (auto& [name, lane] : lanes_) {
     std::lock_guard<std::mutex> lock(lane->mu);
     held += lane->known.size();
+    for (auto it = lane->released.begin(); it != lane->released.end();) {
+      it = it->second < gen ? lane->released.erase(it) : std::next(it);
+    }
   }
   // Items already held in memory come back from the query; ask for enough beyond them that
   // a lane holding many (rate limited, circuit open) cannot crowd out the others.
@@ -155,6 +160,9 @@ int OutboxDelivery::Impl::PollOnce() {
     Lane& lane = *it->second;
     std::lock_guard<std::mutex> lock(lane.mu);
     if (lane.known.count(item.id)) continue;
+    if (auto r = lane.released.find(item.id); r != lane.released.end() && r->second >= gen) {
+      continue;  // stale row: the item was finished or deferred while we were reading
+    }
     ++fresh;
     auto block = lane.blocked.find(item.ticket_id);
     if (block != lane.blocked.end() && block->second.id == item.id) lane.blocked.erase(block);
@@ -267,6 +275,7 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
       if (pos != queue.end()) queue.erase(pos);
       if (queue.empty()) lane->by_ticket.erase(item.ticket_id);
       lane->known.erase(item.id);
+      lane->released[item.id] = poll_gen_.load();
       lane->busy.erase(item.ticket_id);
       lane->in_flight.erase(item.id);
       if (outcome.kind == Outcome::kDeferred) {
@@ -305,32 +314,33 @@ Status OutboxDelivery::Impl::Retry(int64_t id) {
 }
 
 Status OutboxDelivery::Impl::Drop(int64_t id) {
-  for (auto& [name, lane] : lanes_) {
-    std::lock_guard<std::mutex> lock(lane->mu);
-    if (lane->in_flight.count(id)) {
-      return Status::Unavailable("outbox item " + std::to_string(id) +
-                                 " is being sent right now; try again");
-    }
-    if (lane->known.count(id)) {
-      for (auto& [ticket, queue] : lane->by_ticket) {
-        auto pos = std::find_if(queue.begin(), queue.end(),
-                                [&](const OutboxItem& q) { return q.id == id; });
-        if (pos != queue.end()) {
-          queue.erase(pos);
-          break;
-        }
-      }
-      lane->known.erase(id);
-    }
-    for (auto it = lane->blocked.begin(); it != lane->blocked.end(); ++it) {
-      if (it->second.id == id) {
-        lane->blocked.erase(it);
-        break;
-      }
-    }
-    lane->cv.notify_all();
+  auto item = store_->GetOutbox(id);
+  if (!item.ok()) return item.status();
+  auto lit = lanes_.find(item->instance);
+  if (lit == lanes_.end()) return DropOutboxItem(store_, id);
+  Lane& lane = *lit->second;
+  // Held across the store write so that no worker picks the item up in between.
+  std::lock_guard<std::mutex> lock(lane.mu);
+  if (lane.in_flight.count(id)) {
+    return Status::Unavailable("outbox item " + std::to_string(id) +
+                               " is being sent right now; try again");
   }
-  return DropOutboxItem(store_, id);
+  Status s = DropOutboxItem(store_, id);
+  if (!s.ok()) return s;
+  if (lane.known.erase(id)) {
+    auto queue = lane.by_ticket.find(item->ticket_id);
+    if (queue != lane.by_ticket.end()) {
+      auto pos = std::find_if(queue->second.begin(), queue->second.end(),
+                              [&](const OutboxItem& q) { return q.id == id; });
+      if (pos != queue->second.end()) queue->second.erase(pos);
+      if (queue->second.empty()) lane.by_ticket.erase(queue);
+    }
+  }
+  lane.released[id] = poll_gen_.load();
+  auto block = lane.blocked.find(item->ticket_id);
+  if (block != lane.blocked.end() && block->second.id == id) lane.blocked.erase(block);
+  lane.cv.notify_all();
+  return s;
 }
 
 OutboxStats OutboxDelivery::Impl::Stats() const {

@@ -61,6 +61,9 @@ struct Lane {
   std::set<int64_t> known;                                   // ids held in by_ticket
   std::set<int64_t> in_flight;
   std::map<int64_t, int> rate_limited;                       // 429 count per item since start
+  // Items that left memory (finished, deferred, dropped) -> poll generation at that moment. A
+  // poll that started before then may hold a stale row for them and must not load it again.
+  std::map<int64_t, int64_t> released;
   std::vector<std::thread> workers;
 };
 
@@ -138,6 +141,7 @@ class OutboxDelivery::Impl {
  private:
   std::map<std::string, std::unique_ptr<outbox_internal::Lane>> lanes_;
   std::atomic<bool> started_{false}, stopping_{false};
+  std::atomic<int64_t> poll_gen_{0};
   std::thread dispatcher_;
   std::mutex mu_;
   std::condition_variable cv_;

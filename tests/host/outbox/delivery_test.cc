@@ -483,6 +483,36 @@ TEST_F(DeliveryTest, PerTicketOrderHoldsWithConcurrentWorkersAndRandomFailures) 
   }
 }
 
+// Regression: a poll that read an item's row just before a worker finished it must not load
+// it again (it was delivered twice at high throughput).
+TEST_F(DeliveryTest, ManyItemsWithConcurrentWorkersAreEachSentExactlyOnce) {
+  opts_.defaults.concurrency = 8;
+  opts_.poll_interval_ms = 1;
+  std::vector<std::thread> writers;
+  std::mutex mu;
+  std::vector<int64_t> ids;
+  for (int w = 0; w < 8; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < 1200; i += 8) {
+        std::string ticket = std::to_string(1000 + i % 200);
+        auto got = Enqueue(store(), "a", ticket, {TagCall(ticket, "m" + std::to_string(i))});
+        std::lock_guard<std::mutex> lock(mu);
+        ids.push_back(got[0]);
+      }
+    });
+  }
+  StartDelivery();  // delivering while the items are still being written
+  for (auto& t : writers) t.join();
+  delivery_->Wake();
+  ASSERT_TRUE(WaitFor([&] { return delivery_->Stats().delivered >= 1200; }, 60000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(delivery_->Stats().delivered, 1200);
+  EXPECT_EQ(a_.CallCount(), 1200u);
+  std::set<std::string> keys;
+  for (const auto& c : a_.Calls()) keys.insert(c.key);
+  EXPECT_EQ(keys.size(), 1200u);
+}
+
 TEST_F(DeliveryTest, RestartResumesPendingItemsAndChecksOnesInFlight) {
   Fault f;
   f.fail_rate = 1.0;
