@@ -97,10 +97,12 @@ void MergeFallback(const DecisionSet& fallback, DecisionSet* d) {
 
 std::string ActionsJson(const std::vector<Action>& actions) {
   if (actions.empty()) return "[]";
-  json::array out;
+  unsigned char buffer[4096];
+  json::monotonic_resource mr(buffer, sizeof(buffer));  // one event's small JSON: no malloc per node
+  json::array out(&mr);
   out.reserve(actions.size());
   for (const auto& a : actions) {
-    json::object o;
+    json::object o(&mr);
     o["action"] = ActionName(a.kind);
     switch (a.kind) {
       case ActionKind::kAssign:
@@ -109,7 +111,7 @@ std::string ActionsJson(const std::vector<Action>& actions) {
         break;
       case ActionKind::kTag:
       case ActionKind::kUntag: {
-        json::array tags;
+        json::array tags(&mr);
         for (const auto& t : a.tags) tags.emplace_back(t);
         o["tags"] = std::move(tags);
         break;

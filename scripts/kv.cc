@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <map>
+#include <unordered_map>
 #include <mutex>
 #include <utility>
 
@@ -22,7 +23,7 @@ class MemoryKvStore : public KvStore {
   std::optional<std::string> Get(const std::string& script, const std::string& key,
                                  int64_t now_ms) override {
     std::lock_guard lock(mu_);
-    auto it = map_.find({script, key});
+    auto it = map_.find(Key(script, key));
     if (it == map_.end()) return std::nullopt;
     if (Expired(it->second, now_ms)) {
       map_.erase(it);
@@ -35,17 +36,17 @@ class MemoryKvStore : public KvStore {
            int64_t ttl_s, int64_t now_ms) override {
     std::lock_guard lock(mu_);
     MaybeSweep(now_ms);
-    map_[{script, key}] = Entry{value, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0};
+    map_[Key(script, key)] = Entry{value, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0};
   }
 
   int64_t Incr(const std::string& script, const std::string& key, int64_t by, int64_t ttl_s,
                int64_t now_ms) override {
     std::lock_guard lock(mu_);
     MaybeSweep(now_ms);
-    auto it = map_.find({script, key});
+    const std::string k = Key(script, key);
+    auto it = map_.find(k);
     if (it == map_.end() || Expired(it->second, now_ms)) {
-      Entry e{std::to_string(by), ttl_s > 0 ? now_ms + ttl_s * 1000 : 0};
-      map_[{script, key}] = e;
+      map_[k] = Entry{std::to_string(by), ttl_s > 0 ? now_ms + ttl_s * 1000 : 0};
       return by;
     }
     const int64_t v = ParseInt(it->second.value) + by;
@@ -58,6 +59,14 @@ class MemoryKvStore : public KvStore {
     std::string value;
     int64_t expires_ms = 0;  // 0 = never
   };
+  static std::string Key(const std::string& script, const std::string& key) {
+    std::string k;
+    k.reserve(script.size() + 1 + key.size());
+    k += script;
+    k += '\x1f';
+    k += key;
+    return k;
+  }
   static bool Expired(const Entry& e, int64_t now_ms) { return e.expires_ms != 0 && e.expires_ms <= now_ms; }
   void MaybeSweep(int64_t now_ms) {
     if (++writes_ % 4096 != 0) return;
@@ -67,7 +76,7 @@ class MemoryKvStore : public KvStore {
   }
 
   std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, Entry> map_;
+  std::unordered_map<std::string, Entry> map_;  // "script\x1fkey"
   uint64_t writes_ = 0;
 };
 

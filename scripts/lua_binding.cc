@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "scripts/ticket_view.h"
 
@@ -77,11 +78,61 @@ class Ref {
 
 // ---- the VM core shared by Engine and Harness: state, allocator, limits ----------------------
 
+// Small Lua objects (tables, short strings, closures: most of what an event allocates) come from
+// per-state free lists in 16-byte size classes carved from 64 KiB slabs; larger ones from malloc.
+// The memory cap counts the bytes Lua asked for, pooled or not.
+class SmallPool {
+ public:
+  static constexpr size_t kMax = 256;
+  SmallPool() = default;
+  SmallPool(const SmallPool&) = delete;
+  SmallPool& operator=(const SmallPool&) = delete;
+  ~SmallPool() {
+    for (void* s : slabs_) std::free(s);
+  }
+  static size_t Class(size_t n) { return (n + 15) / 16 - 1; }
+  void* Get(size_t n) {
+    const size_t c = Class(n);
+    if (Node* node = free_[c]) {
+      free_[c] = node->next;
+      return node;
+    }
+    const size_t size = (c + 1) * 16;
+    if (left_ < size) {
+      void* slab = std::malloc(kSlab);
+      if (slab == nullptr) return nullptr;
+      slabs_.push_back(slab);
+      next_ = static_cast<char*>(slab);
+      left_ = kSlab;
+    }
+    void* p = next_;
+    next_ += size;
+    left_ -= size;
+    return p;
+  }
+  void Put(void* p, size_t n) {
+    Node* node = static_cast<Node*>(p);
+    node->next = free_[Class(n)];
+    free_[Class(n)] = node;
+  }
+
+ private:
+  struct Node {
+    Node* next;
+  };
+  static constexpr size_t kSlab = 64 << 10;
+  Node* free_[kMax / 16] = {};
+  std::vector<void*> slabs_;
+  char* next_ = nullptr;
+  size_t left_ = 0;
+};
+
 struct VmCore {
   explicit VmCore(const Limits& l) : limits(l), cap(l.memory_bytes) {}
   virtual ~VmCore() = default;
 
-  std::unique_ptr<lua_State, StateCloser> owner;  // declared first: closed after every Ref below
+  SmallPool pool;                                 // outlives the state (declared before it)
+  std::unique_ptr<lua_State, StateCloser> owner;  // closed after every Ref below
   lua_State* L = nullptr;
   Limits limits;
   size_t used = 0;
@@ -136,7 +187,10 @@ void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
   const size_t old = ptr ? osize : 0;
   if (nsize == 0) {
     c->used -= old;
-    std::free(ptr);
+    if (ptr != nullptr) {
+      if (old <= SmallPool::kMax) c->pool.Put(ptr, old);
+      else std::free(ptr);
+    }
     return nullptr;
   }
   if (nsize > old) {
@@ -164,7 +218,20 @@ void* Alloc(void* ud, void* ptr, size_t osize, size_t nsize) {
       return nullptr;
     }
   }
-  void* p = std::realloc(ptr, nsize);
+  void* p;
+  if (ptr != nullptr && old <= SmallPool::kMax && nsize <= SmallPool::kMax &&
+      SmallPool::Class(old) == SmallPool::Class(nsize)) {
+    p = ptr;  // same size class: the block already fits
+  } else if (ptr != nullptr && old > SmallPool::kMax && nsize > SmallPool::kMax) {
+    p = std::realloc(ptr, nsize);
+  } else {
+    p = nsize <= SmallPool::kMax ? c->pool.Get(nsize) : std::malloc(nsize);
+    if (p != nullptr && ptr != nullptr) {
+      std::memcpy(p, ptr, std::min(old, nsize));
+      if (old <= SmallPool::kMax) c->pool.Put(ptr, old);
+      else std::free(ptr);
+    }
+  }
   if (p == nullptr) return nullptr;
   if (c->refused_pending && nsize == c->refused_size) c->refused_pending = false;  // the retry fit
   c->used = c->used - old + nsize;

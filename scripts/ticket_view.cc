@@ -114,7 +114,9 @@ std::string_view EventText(const EventContext& event) {
 const std::string& FieldJsonCache::Get(Field f) {
   const auto i = static_cast<size_t>(f);
   if (!(have_ & (1u << i))) {
-    parts_[i] = json::serialize(FieldJson(event_, f, false));
+    unsigned char buffer[4096];
+    json::monotonic_resource mr(buffer, sizeof(buffer));
+    parts_[i] = json::serialize(json::value(FieldJson(event_, f, false), &mr));
     have_ |= 1u << i;
   }
   return parts_[i];

@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
   for (const auto& r : first.records) std::printf("  %-26s %-10s %s\n", r.script.c_str(), r.outcome.c_str(), r.decisions_json.c_str());
 
   for (int i = 0; i < 20000; ++i) (*rt)->Run(e);  // warm up: caches, GC steady state
+  std::fflush(stdout);
   const size_t lua0 = (*rt)->LuaMemoryBytes();
   const long rss0 = RssKb();
   std::printf("after warm-up: lua %zu KiB, rss %ld KiB\n", lua0 / 1024, rss0);
 
-  std::vector<uint32_t> ns;
-  ns.reserve(static_cast<size_t>(events));
+  std::vector<uint32_t> ns(static_cast<size_t>(events));  // touched now: not counted as growth below
   size_t lua_max = lua0;
   long checkpoint = std::max<long>(1, events / 10);
   const auto start = Clock::now();
@@ -94,14 +94,18 @@ int main(int argc, char** argv) {
     const auto t0 = Clock::now();
     scripts::RunResult r = (*rt)->Run(e);
     const auto t1 = Clock::now();
-    ns.push_back(static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+    ns[static_cast<size_t>(i - 1)] =
+        static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
     if (r.fallback_applied) {
       std::fprintf(stderr, "bench_scripts: a script failed at event %ld\n", i);
       return 1;
     }
     lua_max = std::max(lua_max, (*rt)->LuaMemoryBytes());
     if (i % checkpoint == 0)
+    {
       std::printf("  %8ld events: lua %zu KiB, rss %ld KiB\n", i, (*rt)->LuaMemoryBytes() / 1024, RssKb());
+      std::fflush(stdout);
+    }
   }
   const double total_s = std::chrono::duration<double>(Clock::now() - start).count();
   std::sort(ns.begin(), ns.end());
