@@ -35,6 +35,9 @@ struct Config {
   HttpConfig http;
   std::string store_path = "deskhook.db";
   int64_t dedupe_window_s = 86400;
+  // "full": fsync on every commit (survives power loss); "normal": WAL without fsync per commit
+  // (survives a process crash such as kill -9, may lose the last commits on power loss).
+  std::string store_sync = "full";
   int workers = 2;
   std::string admin_token;        // bearer token for /api/*; "" disables the admin API
   std::string log_level = "info"; // "debug" | "info" | "warn" | "error"

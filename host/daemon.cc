@@ -77,6 +77,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   StoreOptions so;
   so.path = config.store_path;
   so.dedupe_window_s = config.dedupe_window_s;
+  so.synchronous_full = config.store_sync == "full";
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();
   impl->store = std::move(store.value());

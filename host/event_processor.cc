@@ -191,7 +191,9 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   }
   history.insert(history.end(), fresh.begin(), fresh.end());
   ctx.trend = sentiment::Trend(history);
-  if (!fresh.empty() && store_ != nullptr) store_->AppendSentiment(stored.instance, ticket.id, stored.id, fresh);
+  out.instance = stored.instance;
+  out.ticket_id = ticket.id;
+  out.sentiment = fresh;  // committed with the event, so a retry never doubles the history
   log("sentiment", Serialize(json::object{{"messages", std::move(scored)},
                                           {"trend", json::parse(TrendJson(ctx.trend))},
                                           {"reasons", Reasons(ctx.sentiment, ctx.trend)}}));

@@ -1,5 +1,6 @@
 #include "host/pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 
@@ -50,8 +51,11 @@ Status Pipeline::Start() {
 }
 
 void Pipeline::Notify() {
+  // Called once per stored webhook: wake the dispatcher only when it is not already due to run,
+  // so a burst costs one wake-up, not one per event.
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (notified_) return;
     notified_ = true;
   }
   cv_.notify_one();
@@ -106,6 +110,11 @@ void Pipeline::DispatchLoop() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait_for(lock, std::chrono::seconds(1), [this] { return notified_ || stopping_; });
       if (stopping_) return;
+    }
+    // Let a burst accumulate briefly: one store read and one wake per worker for many events.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
       notified_ = false;
     }
     // Read committed events strictly in id order; route by ticket so one worker owns a ticket.
@@ -132,14 +141,25 @@ void Pipeline::DispatchLoop() {
 }
 
 void Pipeline::WorkerLoop(Worker* w) {
+  std::vector<StoredEvent> batch;
+  std::vector<ProcessedEvent> done;
   for (;;) {
-    StoredEvent event;
+    batch.clear();
     {
       std::unique_lock<std::mutex> lock(w->mu);
       w->cv.wait(lock, [w] { return w->stop || !w->queue.empty(); });
       if (w->queue.empty()) return;  // stop requested and drained
-      event = std::move(w->queue.front());
-      w->queue.pop_front();
+      // Take a batch of events of distinct tickets: one commit (one fsync) for all of them, and
+      // a ticket's second event still sees the first one's sentiment history.
+      std::vector<std::pair<std::string, std::string>> keys;
+      while (!w->queue.empty() && static_cast<int>(batch.size()) < options_.commit_batch) {
+        const StoredEvent& e = w->queue.front();
+        std::pair<std::string, std::string> key(e.instance, e.ticket_id);
+        if (std::find(keys.begin(), keys.end(), key) != keys.end()) break;
+        keys.push_back(std::move(key));
+        batch.push_back(std::move(w->queue.front()));
+        w->queue.pop_front();
+      }
     }
     if (w->reload.exchange(false)) {
       scripts::RuntimeConfig config;
@@ -151,26 +171,36 @@ void Pipeline::WorkerLoop(Worker* w) {
         log::Error("script reload refused; running version stays", {{"error", std::string_view(s.message())}});
       }
     }
-    const Connector* connector = nullptr;
-    {
-      std::lock_guard<std::mutex> lock(connectors_mu_);
-      auto it = connectors_.find(event.instance);
-      if (it != connectors_.end()) connector = it->second;
-    }
+    done.clear();
     const auto started = std::chrono::steady_clock::now();
-    ProcessedEvent done = w->processor->Process(event, connector, NowMs());
-    Status s = store_->CommitProcessed(done);
-    if (!s.ok()) {
-      // Left pending in the store: it is processed again after a restart.
-      log::Error("cannot commit processed event", {{"event_id", event.id}, {"error", std::string_view(s.ToString())}});
-      continue;
+    for (const StoredEvent& event : batch) {
+      const Connector* connector = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(connectors_mu_);
+        auto it = connectors_.find(event.instance);
+        if (it != connectors_.end()) connector = it->second;
+      }
+      done.push_back(w->processor->Process(event, connector, NowMs()));
     }
-    Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", event.instance}}),
-                              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "",
-                              (NowMs() - event.received_ms) / 1000.0);
-    processed_.fetch_add(1);
-    if (!done.calls.empty() && hooks_.on_calls_committed) hooks_.on_calls_committed();
+    Status s = store_->CommitProcessedBatch(done);
+    if (!s.ok()) {
+      // One bad event must not hold back the others: commit them one by one.
+      for (const auto& p : done) {
+        if (Status one = store_->CommitProcessed(p); !one.ok()) {
+          // Left pending in the store: processed again after a restart.
+          log::Error("cannot commit processed event", {{"event_id", p.event_id}, {"error", std::string_view(one.ToString())}});
+        }
+      }
+    }
+    const double per_event = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / batch.size();
+    bool any_calls = false;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", batch[i].instance}}), per_event);
+      Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "", (NowMs() - batch[i].received_ms) / 1000.0);
+      any_calls = any_calls || !done[i].calls.empty();
+    }
+    processed_.fetch_add(static_cast<int64_t>(batch.size()));
+    if (any_calls && hooks_.on_calls_committed) hooks_.on_calls_committed();
   }
 }
 

@@ -29,6 +29,7 @@ struct PipelineOptions {
   int workers = 2;
   scripts::RuntimeConfig scripts;
   int dispatch_batch = 512;
+  int commit_batch = 64;   // events per worker commit (distinct tickets)
 };
 
 class Pipeline {

@@ -105,6 +105,10 @@ struct ProcessedEvent {
   int64_t processed_ms = 0;
   std::vector<LogEntry> log;
   std::vector<ApiCall> calls;  // become outbox items (seq = index); duplicates by key ignored
+  // Customer sentiment of this event's messages, appended to the ticket's history (idempotent
+  // per event), so history and state change commit together.
+  std::string instance, ticket_id;
+  std::vector<double> sentiment;
 };
 
 class Store {
@@ -137,6 +141,9 @@ class Store {
   // processed_ms; a call whose idempotency_key is already in the outbox is skipped (an empty
   // key is never deduplicated).
   Status CommitProcessed(const ProcessedEvent& processed);
+  // Several events in one operation (one transaction, one fsync). All or nothing: on error
+  // none is committed and the caller may retry them one by one.
+  Status CommitProcessedBatch(const std::vector<ProcessedEvent>& batch);
   Status AppendLog(const std::vector<LogEntry>& entries);
   Result<std::vector<LogEntry>> LogFor(int64_t event_id);  // in seq order
 

@@ -36,38 +36,77 @@ Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries) {
 
 }  // namespace store_internal
 
-Status Store::CommitProcessed(const ProcessedEvent& p) {
+namespace {
+
+Status ValidateProcessed(const ProcessedEvent& p) {
   for (const LogEntry& e : p.log) {
     if (e.event_id != p.event_id) {
       return Status::InvalidArgument("log entry for event " + std::to_string(e.event_id) +
                                      " in the commit of event " + std::to_string(p.event_id));
     }
   }
-  const int64_t now = impl_->Now();
+  return Status::Ok();
+}
+
+// Runs on the writer thread inside the caller's savepoint.
+Status CommitOne(Conn& conn, const ProcessedEvent& p, int64_t now) {
   const int64_t processed_ms = p.processed_ms != 0 ? p.processed_ms : now;
-  return impl_->Submit([&](Conn& conn) -> Status {
-    std::string instance, ticket_id;
-    {
-      auto upd = conn.Prepare(
-          "UPDATE events SET state = ?2, processed_ms = ?3 WHERE id = ?1 "
-          "RETURNING instance, ticket_id");
-      if (!upd.ok()) return upd.status();
-      Cursor c(*upd);
-      c.Bind(1, p.event_id).Bind(2, static_cast<int64_t>(p.state)).Bind(3, processed_ms);
-      int rc = c.Step();
-      if (rc == SQLITE_DONE) return Status::NotFound("no event " + std::to_string(p.event_id));
-      if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "update event");
-      instance = c.Text(0);
-      ticket_id = c.Text(1);
-      rc = c.Step();  // finish the statement so the update completes
-      if (rc != SQLITE_DONE) return store_internal::SqlStatus(conn.db(), rc, "update event");
-    }
-    Status st = store_internal::InsertLog(conn, p.log);
+  std::string instance, ticket_id;
+  {
+    auto upd = conn.Prepare(
+        "UPDATE events SET state = ?2, processed_ms = ?3 WHERE id = ?1 "
+        "RETURNING instance, ticket_id");
+    if (!upd.ok()) return upd.status();
+    Cursor c(*upd);
+    c.Bind(1, p.event_id).Bind(2, static_cast<int64_t>(p.state)).Bind(3, processed_ms);
+    int rc = c.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no event " + std::to_string(p.event_id));
+    if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "update event");
+    instance = c.Text(0);
+    ticket_id = c.Text(1);
+    rc = c.Step();  // finish the statement so the update completes
+    if (rc != SQLITE_DONE) return store_internal::SqlStatus(conn.db(), rc, "update event");
+  }
+  Status st = store_internal::InsertLog(conn, p.log);
+  if (!st.ok()) return st;
+  for (size_t i = 0; i < p.calls.size(); ++i) {
+    st = store_internal::InsertOutboxCall(conn, p.event_id, static_cast<int>(i), instance, ticket_id,
+                                          p.calls[i], processed_ms);
     if (!st.ok()) return st;
-    for (size_t i = 0; i < p.calls.size(); ++i) {
-      st = store_internal::InsertOutboxCall(conn, p.event_id, static_cast<int>(i), instance,
-                                            ticket_id, p.calls[i], processed_ms);
+  }
+  if (!p.sentiment.empty()) {
+    auto ins = conn.Prepare(
+        "INSERT OR IGNORE INTO sentiment_history(instance, ticket_id, event_id, idx, compound) "
+        "VALUES(?1, ?2, ?3, ?4, ?5)");
+    if (!ins.ok()) return ins.status();
+    for (size_t i = 0; i < p.sentiment.size(); ++i) {
+      Cursor c(*ins);
+      c.Bind(1, instance).Bind(2, ticket_id).Bind(3, p.event_id).Bind(4, static_cast<int64_t>(i));
+      c.BindDouble(5, p.sentiment[i]);
+      st = c.Run("insert sentiment");
       if (!st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Store::CommitProcessed(const ProcessedEvent& p) {
+  if (Status st = ValidateProcessed(p); !st.ok()) return st;
+  const int64_t now = impl_->Now();
+  return impl_->Submit([&](Conn& conn) -> Status { return CommitOne(conn, p, now); });
+}
+
+Status Store::CommitProcessedBatch(const std::vector<ProcessedEvent>& batch) {
+  if (batch.empty()) return Status::Ok();
+  for (const auto& p : batch) {
+    if (Status st = ValidateProcessed(p); !st.ok()) return st;
+  }
+  const int64_t now = impl_->Now();
+  return impl_->Submit([&](Conn& conn) -> Status {
+    for (const auto& p : batch) {
+      if (Status st = CommitOne(conn, p, now); !st.ok()) return st;
     }
     return Status::Ok();
   });

@@ -3,7 +3,10 @@
 // no-op endpoint (HTTP parse + 200), and prints events/s, p50/p99, the ratio and peak RSS.
 //
 // usage: bench_ingest [--connections 32] [--seconds 10] [--workers 2] [--scripts DIR] [--binary PATH]
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +68,19 @@ std::string IntercomBody(int64_t i) {
          R"(","created_at":1795338000,"updated_at":1795338000,"open":true,"state":"open","priority":"not_priority","source":{"type":"conversation","id":"s","delivered_as":"customer_initiated","subject":"","body":"<p>Hi, how do I change the email address on my account? Thanks!</p>","author":{"type":"user","id":"c_1","name":"Jo","email":"jo@example.com"}},"contacts":{"type":"contact.list","contacts":[{"type":"contact","id":"c_1"}]},"tags":{"type":"tag.list","tags":[]},"conversation_parts":{"type":"conversation_part.list","conversation_parts":[],"total_count":0}}}})";
 }
 
+int FreePort() {
+  // Bind port 0, read the port, close: the child binds it a moment later.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
 int64_t CountStored(const std::string& db) {
   sqlite3* h = nullptr;
   if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
@@ -86,17 +102,17 @@ void Report(const char* name, const LoadResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   const int connections = std::stoi(Arg(argc, argv, "connections", "32"));
   const double seconds = std::stod(Arg(argc, argv, "seconds", "10"));
   const std::string workers = Arg(argc, argv, "workers", "2");
   const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
   const std::string scripts_dir = Arg(argc, argv, "scripts", "");
+  const std::string sync = Arg(argc, argv, "sync", "full");
 
   char tmpl[] = "/tmp/deskhook-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);
-  httplib::Server probe;
-  int port = probe.bind_to_any_port("127.0.0.1");
-  probe.stop();
+  int port = FreePort();
 
   InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "bench-zendesk-secret"};
   InstanceConfig ic{.name = "ic", .kind = "intercom", .signing_secret = "bench-intercom-secret"};
@@ -116,7 +132,7 @@ int main(int argc, char** argv) {
   std::ofstream(dir + "/bench.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
                                      << R"(,"threads":)" << connections + 8
                                      << R"(,"noop_endpoint":true},"store":{"path":")" << dir
-                                     << R"(/bench.db"},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
+                                     << R"(/bench.db","sync":")" << sync << R"("},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
                                      << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret"},)"
                                      << R"({"name":"ic","kind":"intercom","signing_secret":"bench-intercom-secret"}]})";
 
@@ -156,8 +172,8 @@ int main(int argc, char** argv) {
     return {RawPost("/noop", h, ZendeskBody(i)), ""};
   };
 
-  std::printf("deskhook ingest bench: %d connections, %.0f s per phase, %s workers, scripts=%s\n", connections,
-              seconds, workers.c_str(), scripts_dir.empty() ? "none" : scripts_dir.c_str());
+  std::printf("deskhook ingest bench: %d connections, %.0f s per phase, %s workers, store.sync=%s, scripts=%s\n",
+              connections, seconds, workers.c_str(), sync.c_str(), scripts_dir.empty() ? "none" : scripts_dir.c_str());
   RunLoad(port, connections, 1.0, 0, 0, webhook);  // warm-up (ids 0..: distinct from the measured phase? no: see below)
   LoadResult hooks = RunLoad(port, connections, seconds, 0, 0, [&](int64_t i) { return webhook(i + 10'000'000); });
   LoadResult base = RunLoad(port, connections, seconds, 0, 0, noop);
