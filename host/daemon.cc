@@ -1,11 +1,17 @@
 #include "host/daemon.h"
 
+#include <condition_variable>
 #include <csignal>
+#include <filesystem>
+#include <mutex>
 #include <chrono>
 #include <map>
 #include <thread>
 
 #include "host/admin_api.h"
+#include "host/faq_glue.h"
+#include "host/outbox.h"
+#include "host/override.h"
 #include "host/http_server.h"
 #include "host/ingest.h"
 #include "host/log.h"
@@ -23,7 +29,13 @@ class Daemon::Impl {
   std::vector<std::unique_ptr<Connector>> connectors;
   std::map<std::string, const Connector*> by_name;
   std::unique_ptr<sentiment::Scorer> scorer;
+  std::unique_ptr<OutboxDelivery> outbox;
+  std::unique_ptr<FaqGlue> faq;
   std::unique_ptr<Pipeline> pipeline;
+  std::thread maintenance;
+  std::mutex maintenance_mu;
+  std::condition_variable maintenance_cv;
+  bool maintenance_stop = false;
   std::unique_ptr<Ingest> ingest;
   std::unique_ptr<AdminApi> admin;
   std::unique_ptr<HttpServer> http;
@@ -32,6 +44,10 @@ class Daemon::Impl {
 };
 
 namespace {
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 void RegisterSecrets(const Config& c) {
   log::RegisterSecret(c.admin_token);
@@ -82,10 +98,35 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   if (!store.ok()) return store.status();
   impl->store = std::move(store.value());
 
+  // Outbox delivery: one lane per instance.
+  auto outbox_options = ParseOutboxOptions(config.outbox);
+  if (!outbox_options.ok()) return outbox_options.status();
+  impl->outbox = std::make_unique<OutboxDelivery>(impl->store.get(), impl->by_name, *outbox_options);
+  OutboxDelivery* outbox = impl->outbox.get();
+
+  ProcessorHooks hooks;
+  hooks.on_calls_committed = [outbox] { outbox->Wake(); };
+  if (FaqEnabled(config.faq)) {
+    std::string base = config.path.empty() ? "" : std::filesystem::absolute(config.path).parent_path().string();
+    auto fc = ParseFaqConfig(config.faq, base);
+    if (!fc.ok()) return fc.status();
+    auto glue = FaqGlue::Create(*fc, impl->store.get(), impl->by_name, [outbox] { outbox->Wake(); });
+    if (!glue.ok()) return glue.status();
+    impl->faq = std::move(glue.value());
+    FaqGlue* faq = impl->faq.get();
+    hooks.on_question = [faq](const Ticket& t, const std::string& q, int64_t now_ms, std::vector<FaqDraft>*) {
+      return faq->OnQuestion(t, q, now_ms);
+    };
+    hooks.on_agent_reply = [faq](const Ticket& t, const std::string& answer) { faq->OnAgentReply(t, answer, WallMs()); };
+    hooks.on_script_drafts = [faq](const Ticket& t, const std::vector<FaqDraft>& drafts) {
+      faq->OnScriptDrafts(t, drafts, WallMs());
+      return std::vector<FaqDraft>{};  // created once approved, through the FAQ module
+    };
+  }
+
   PipelineOptions po;
   po.workers = config.workers;
   po.scripts = config.scripts;
-  ProcessorHooks hooks;
   impl->pipeline = std::make_unique<Pipeline>(po, impl->store.get(), impl->by_name, impl->scorer.get(), hooks);
 
   Pipeline* pipeline = impl->pipeline.get();
@@ -94,6 +135,22 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
                                             pipeline->Notify();
                                           });
   AdminHandlers handlers;
+  handlers.outbox_retry = [outbox](int64_t id) { return outbox->Retry(id); };
+  handlers.outbox_drop = [outbox](int64_t id) { return outbox->Drop(id); };
+  if (impl->faq) {
+    FaqGlue* faq = impl->faq.get();
+    handlers.faq_list = [faq](const std::string& state) { return faq->ListJson(state); };
+    handlers.faq_act = [faq](int64_t id, const std::string& action, const std::string& body) {
+      return faq->Act(id, action, body, WallMs());
+    };
+  }
+  Store* store_ptr = impl->store.get();
+  auto by_name = impl->by_name;
+  handlers.override_ticket = [store_ptr, by_name, outbox](const std::string& body) -> Result<int64_t> {
+    auto id = RecordOverride(store_ptr, by_name, body, WallMs());
+    if (id.ok()) outbox->Wake();
+    return id;
+  };
   impl->admin = std::make_unique<AdminApi>(impl->store.get(), config.admin_token, handlers);
   Store* st = impl->store.get();
   impl->http = std::make_unique<HttpServer>(config.http, impl->ingest.get(), impl->admin.get(),
@@ -107,7 +164,17 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
 }
 
 Status Daemon::Start() {
+  if (Status s = impl_->outbox->Start(); !s.ok()) return s;
   if (Status s = impl_->pipeline->Start(); !s.ok()) return s;
+  // Housekeeping: FAQ draft expiry and creation of approved drafts, once a minute.
+  impl_->maintenance = std::thread([impl = impl_.get()] {
+    std::unique_lock<std::mutex> lock(impl->maintenance_mu);
+    while (!impl->maintenance_stop) {
+      impl->maintenance_cv.wait_for(lock, std::chrono::seconds(60));
+      if (impl->maintenance_stop) break;
+      if (impl->faq) impl->faq->Maintain(WallMs());
+    }
+  });
   if (Status s = impl_->http->Bind(); !s.ok()) return s;
   impl_->http_thread = std::thread([this] { impl_->http->Serve(); });
   log::Info("deskhook serving", {{"address", std::string_view(impl_->config.http.address)},
@@ -161,6 +228,13 @@ void Daemon::Shutdown() {
   // Finish everything that was acknowledged before stopping the workers.
   impl_->pipeline->Drain(std::chrono::seconds(30));
   impl_->pipeline->Stop();
+  {
+    std::lock_guard<std::mutex> lock(impl_->maintenance_mu);
+    impl_->maintenance_stop = true;
+  }
+  impl_->maintenance_cv.notify_all();
+  if (impl_->maintenance.joinable()) impl_->maintenance.join();
+  impl_->outbox->Stop();
   impl_->store.reset();
   log::Info("deskhook stopped");
 }

@@ -181,7 +181,16 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   std::vector<double> fresh;
   json::array scored;
   std::string first_question;
-  for (const auto& m : ticket.messages) {
+  // A reply delivery may repeat earlier messages (Intercom sends the conversation's source with
+  // every part): only the newest customer message is new then.
+  size_t first_new = 0;
+  if (event.kind == EventKind::kCustomerReplied) {
+    for (size_t i = 0; i < ticket.messages.size(); ++i) {
+      if (ticket.messages[i].role == AuthorRole::kCustomer) first_new = i;
+    }
+  }
+  for (size_t i = first_new; i < ticket.messages.size(); ++i) {
+    const Message& m = ticket.messages[i];
     if (m.role != AuthorRole::kCustomer) continue;
     std::string clean = sentiment::CleanMessage(m.body);
     if (first_question.empty()) first_question = clean;
@@ -215,14 +224,20 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   for (const auto& r : run.records) {
     json::array logs;
     for (const auto& l : r.logs) logs.emplace_back(l);
-    json::value decided = r.decisions_json.empty() ? json::value(json::array()) : json::parse(r.decisions_json);
+    json::error_code ec;
+    json::value decided = r.decisions_json.empty() ? json::value(json::array()) : json::parse(r.decisions_json, ec);
+    if (ec) decided = json::value(r.decisions_json);
     log("script", Serialize(json::object{{"script", r.script}, {"version", r.version}, {"handler", r.handler},
                                          {"outcome", r.outcome}, {"reason", r.reason}, {"decided", decided},
                                          {"logs", std::move(logs)}, {"instructions", r.instructions},
                                          {"micros", r.micros}}));
   }
   DecisionSet decisions = std::move(run.decisions);
+  json::array proposed;
+  for (const auto& d : decisions.drafts) proposed.emplace_back(d.title);
   if (!decisions.drafts.empty() && hooks_ && hooks_->on_script_drafts) {
+    // Script drafts go through the FAQ module (approval hold, one creation path); what it
+    // returns is created with this event's calls.
     decisions.drafts = hooks_->on_script_drafts(ticket, decisions.drafts);
   }
   for (auto& d : faq_drafts) decisions.drafts.push_back(std::move(d));
@@ -232,6 +247,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   for (const auto& c : out.calls) calls.push_back(json::parse(ApiCallJson(c)));
   log("decision", Serialize(json::object{{"decisions", json::parse(DecisionSetJson(decisions))},
                                          {"fallback_applied", run.fallback_applied},
+                                         {"faq_drafts_proposed", std::move(proposed)},
                                          {"reasons", Reasons(ctx.sentiment, ctx.trend)},
                                          {"calls", std::move(calls)}}));
   out.state = EventState::kDone;

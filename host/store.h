@@ -144,6 +144,10 @@ class Store {
   // Several events in one operation (one transaction, one fsync). All or nothing: on error
   // none is committed and the caller may retry them one by one.
   Status CommitProcessedBatch(const std::vector<ProcessedEvent>& batch);
+  // An event deskhook makes itself (a person's override, an approved FAQ draft): stored already
+  // processed, with its log and outbox calls, in one transaction; the pipeline never sees it.
+  // `processed.event_id` and the log entries' event_id are filled in. Returns the new id.
+  Result<int64_t> RecordInternalEvent(const NewEvent& event, ProcessedEvent processed);
   Status AppendLog(const std::vector<LogEntry>& entries);
   Result<std::vector<LogEntry>> LogFor(int64_t event_id);  // in seq order
 
