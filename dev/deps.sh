@@ -23,6 +23,14 @@ deskhook_install_apt() {
   fi
 }
 
+# npm (for the pinned sentiment lexicon and for Prism). A machine that already has Node.js from
+# another source (its own npm) is left alone: Debian's npm package would conflict with it.
+deskhook_install_npm() {
+  if ! command -v npm >/dev/null 2>&1; then
+    deskhook_install_apt nodejs npm
+  fi
+}
+
 # Builds into $1 (default build/) with Release flags.
 deskhook_build() {
   local dir="${1:-build}"

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source dev/deps.sh
-deskhook_install_apt nodejs npm   # npm fetches the pinned sentiment lexicon at build time
+deskhook_install_apt
+deskhook_install_npm   # npm fetches the pinned sentiment lexicon at build time
 deskhook_build build
 
 DEMO=.demo

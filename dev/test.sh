@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source dev/deps.sh
-deskhook_install_apt nodejs npm
+deskhook_install_apt
+deskhook_install_npm
 source dev/prism.sh
 deskhook_install_prism
 deskhook_build build
