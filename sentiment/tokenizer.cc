@@ -58,9 +58,12 @@ class Builder {
       bool newline = false;
       while (i < n) {
         const unsigned char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\r') { ++i; continue; }
-        if (c == '\n') { newline = true; ++i; continue; }
-        if (c < 0x80) break;
+        if (c < 0x80) {
+          if (!(kTables.cls[c] & kSpace)) break;  // the chunk loop stops at exactly these
+          newline |= (c == '\n');
+          ++i;
+          continue;
+        }
         size_t len;
         const uint32_t cp = text::Decode(s, n, i, &len);
         if (!text::IsSpace(cp)) break;

@@ -6,9 +6,9 @@
 // scoring is not bound by per-line IO while interactive use still answers line by line.
 #include <unistd.h>
 
-#include <boost/json.hpp>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -33,34 +33,67 @@ bool WriteAll(const std::string& out) {
   return true;
 }
 
-double Round(double v, double scale) { return static_cast<double>(static_cast<long long>(v * scale + (v < 0 ? -0.5 : 0.5))) / scale; }
+void AppendFixed(double v, int digits, std::string* out) {
+  if (!std::isfinite(v)) v = 0;
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::fixed, digits);
+  std::string_view text(buf, r.ptr - buf);
+  if (text.find_first_not_of("-0.") == std::string_view::npos) text = "0";  // no "-0.0000"
+  out->append(text);
+}
 
 void AppendCompound(double c, std::string* out) {
-  char buf[32];
-  const auto r = std::to_chars(buf, buf + sizeof(buf), c, std::chars_format::fixed, 4);
-  out->append(buf, r.ptr);
+  AppendFixed(c, 4, out);
   out->push_back('\n');
+}
+
+// JSON string: quotes, backslashes and control characters escaped; the scorer's term texts are
+// valid UTF-8 (invalid input bytes become '?'), so other bytes pass through.
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(ch);
+    } else if (c < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof(esc), "\\u%04x", c);
+      out->append(esc);
+    } else {
+      out->push_back(ch);
+    }
+  }
+  out->push_back('"');
 }
 
 void AppendExplain(const sentiment::Scorer& scorer, std::string_view text, std::string* out) {
   const sentiment::MessageScore s = scorer.Score(text);
-  boost::json::object o;
-  o["compound"] = Round(s.compound, 1e4);
-  o["pos"] = Round(s.pos, 1e3);
-  o["neg"] = Round(s.neg, 1e3);
-  o["neu"] = Round(s.neu, 1e3);
-  o["frustration"] = Round(s.frustration, 1e3);
-  o["churn_risk"] = Round(s.churn_risk, 1e3);
-  o["wants_human"] = Round(s.wants_human, 1e3);
-  o["urgency"] = Round(s.urgency, 1e3);
-  boost::json::array terms;
-  for (const auto& t : s.terms) {
-    terms.push_back(boost::json::object{
-        {"text", t.text}, {"weight", Round(t.weight, 1e3)}, {"signal", t.signal}});
+  const std::pair<const char*, double> fields[] = {
+      {"compound", s.compound},       {"pos", s.pos},
+      {"neg", s.neg},                 {"neu", s.neu},
+      {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
+      {"wants_human", s.wants_human}, {"urgency", s.urgency}};
+  out->push_back('{');
+  for (const auto& [name, value] : fields) {
+    out->push_back('"');
+    out->append(name);
+    out->append("\":");
+    AppendFixed(value, name == std::string_view("compound") ? 4 : 3, out);
+    out->push_back(',');
   }
-  o["terms"] = std::move(terms);
-  out->append(boost::json::serialize(o));
-  out->push_back('\n');
+  out->append("\"terms\":[");
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    if (i) out->push_back(',');
+    out->append("{\"text\":");
+    AppendJsonString(s.terms[i].text, out);
+    out->append(",\"weight\":");
+    AppendFixed(s.terms[i].weight, 3, out);
+    out->append(",\"signal\":");
+    AppendJsonString(s.terms[i].signal, out);
+    out->push_back('}');
+  }
+  out->append("]}\n");
 }
 
 int Score(const std::vector<std::string>& args) {
