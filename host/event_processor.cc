@@ -194,6 +194,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     if (m.role != AuthorRole::kCustomer) continue;
     std::string clean = sentiment::CleanMessage(m.body);
     if (first_question.empty()) first_question = clean;
+    ctx.text = clean;
     ctx.sentiment = scorer_->Score(clean);
     fresh.push_back(ctx.sentiment.compound);
     scored.push_back(json::parse(MessageScoreJson(ctx.sentiment)));
@@ -227,11 +228,16 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     json::error_code ec;
     json::value decided = r.decisions_json.empty() ? json::value(json::array()) : json::parse(r.decisions_json, ec);
     if (ec) decided = json::value(r.decisions_json);
+    json::error_code iec;
+    json::value inputs = r.inputs_json.empty() ? json::value(json::object()) : json::parse(r.inputs_json, iec);
+    if (iec) inputs = json::value(r.inputs_json);
     log("script", Serialize(json::object{{"script", r.script}, {"version", r.version}, {"handler", r.handler},
+                                         {"inputs", std::move(inputs)},
                                          {"outcome", r.outcome}, {"reason", r.reason}, {"decided", decided},
                                          {"logs", std::move(logs)}, {"instructions", r.instructions},
                                          {"micros", r.micros}}));
   }
+  if (!run.reload_error.empty()) log("script_reload", Serialize(json::object{{"error", run.reload_error}}));
   DecisionSet decisions = std::move(run.decisions);
   json::array proposed;
   for (const auto& d : decisions.drafts) proposed.emplace_back(d.title);

@@ -1,0 +1,184 @@
+// End-to-end benchmark: signed Zendesk webhooks in -> sentiment -> the example scripts -> API
+// calls out to an in-process stand-in helpdesk. Reports events/s at saturation (webhook sent to
+// call received, all events) and p50/p99 from webhook receipt to the call reaching the helpdesk
+// at a fixed open-loop rate (default 1,000 events/s).
+//
+// usage: bench_e2e [--rate 1000] [--seconds 10] [--saturation-events 30000] [--sync full|normal]
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+
+#include "host/webhook_signer.h"
+#include "load_client.h"
+#include "standin.h"
+
+using namespace deskhook;
+using namespace deskhook::bench;
+
+namespace {
+
+std::string Arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) if (argv[i] == "--" + name) return argv[i + 1];
+  return fallback;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+int64_t WallMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string RawPost(const std::string& path, const HeaderMap& headers, const std::string& body) {
+  std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n";
+  for (const auto& [k, v] : headers.items()) r += k + ": " + v + "\r\n";
+  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  return r;
+}
+
+// Alternates an angry message (escalation: tag + group + priority + note) and a routine
+// question (routed by topic), each on its own ticket, so every event leads to one call.
+std::string Body(int64_t ticket) {
+  static const char* texts[] = {
+      "This is the third time my card was charged twice. Unacceptable! Nobody answers, I want a refund.",
+      "Hello, how do I reset my password? The login page keeps saying my password is wrong.",
+  };
+  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + std::to_string(ticket) +
+         R"(","subject":"Support request","description":")" + texts[ticket % 2] + R"(","latest_comment":")" +
+         texts[ticket % 2] +
+         R"(","status":"new","priority":"normal","type":"question","tags":"","via":"Web form","created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1","requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},"group":{"id":"","name":""},"brand":"Acme"}})";
+}
+
+struct Phase {
+  std::map<int64_t, int64_t> sent_ms;  // ticket id -> wall ms when its webhook was sent
+  std::mutex mu;
+};
+
+// Waits until the stand-in saw a call for every ticket in [first, last) or `timeout` passes;
+// returns the receive time of the call per ticket.
+std::map<int64_t, int64_t> WaitCalls(standin::Standin& helpdesk, int64_t first, int64_t last, int timeout_s) {
+  std::map<int64_t, int64_t> got;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    got.clear();
+    for (const auto& c : helpdesk.Calls()) {
+      if (c.path.rfind("/api/v2/tickets/", 0) != 0) continue;
+      int64_t id = std::atoll(c.path.c_str() + 16);
+      if (id >= first && id < last && !got.count(id)) got[id] = c.t_ms;
+    }
+    if (static_cast<int64_t>(got.size()) >= last - first) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return got;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  const double rate = std::stod(Arg(argc, argv, "rate", "1000"));
+  const double seconds = std::stod(Arg(argc, argv, "seconds", "10"));
+  const int64_t saturation_events = std::stoll(Arg(argc, argv, "saturation-events", "30000"));
+  const std::string sync = Arg(argc, argv, "sync", "full");
+  const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
+  const std::string scripts = std::string(DESKHOOK_SOURCE_DIR) + "/examples/scripts";
+
+  standin::Standin helpdesk;
+  int helpdesk_port = helpdesk.Start(0, "", 32);
+  char tmpl[] = "/tmp/deskhook-e2e-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  int port = FreePort();
+  std::ofstream(dir + "/e2e.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
+      << R"(,"threads":96},"store":{"path":")" << dir << R"(/e2e.db","sync":")" << sync
+      << R"("},"workers":2,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
+      << scripts << R"(/vip_requesters.lua",")" << scripts << R"(/escalate_frustration.lua",")" << scripts
+      << R"(/churn_risk.lua",")" << scripts << R"(/route_by_topic.lua"],"module_dir":")" << scripts
+      << R"(","escalate":{"tags":["escalation"],"group":"360099","priority":"high"}},)"
+      << R"("outbox":{"rate_per_s":100000,"burst":100000,"concurrency":32,"max_in_memory":4096,"poll_batch":4096,"poll_interval_ms":50},)"
+      << R"("connectors":[{"name":"zd","kind":"zendesk","signing_secret":"e2e-secret","base_url":"http://127.0.0.1:)"
+      << helpdesk_port << R"(","api_email":"bot@example.com","api_token":"e2e-token"}]})";
+  pid_t pid = fork();
+  if (pid == 0) {
+    execl(binary.c_str(), binary.c_str(), "serve", "--config", (dir + "/e2e.json").c_str(), nullptr);
+    _exit(127);
+  }
+  httplib::Client probe("127.0.0.1", port);
+  bool ready = false;
+  for (int i = 0; i < 200 && !ready; ++i) {
+    auto r = probe.Get("/readyz");
+    ready = r && r->status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!ready) {
+    std::fprintf(stderr, "deskhook did not start\n");
+    kill(pid, SIGKILL);
+    return 1;
+  }
+  InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "e2e-secret"};
+  const int64_t ts = WallMs() / 1000;
+  Phase phase;
+  auto request = [&](int64_t ticket) -> std::pair<std::string, std::string> {
+    std::string body = Body(ticket);
+    {
+      std::lock_guard<std::mutex> lock(phase.mu);
+      phase.sent_ms[ticket] = WallMs();
+    }
+    return {RawPost("/hooks/zd", SignDelivery(zd, body, ts, "e2e-" + std::to_string(ticket)), body), ""};
+  };
+  std::printf("deskhook end-to-end bench: stand-in helpdesk on :%d, example scripts, store.sync=%s\n", helpdesk_port,
+              sync.c_str());
+
+  // 1. Saturation: as fast as 32 connections go; throughput = events whose call arrived / time.
+  const int64_t sat_first = 1'000'000;
+  auto t0 = WallMs();
+  LoadResult sat = RunLoad(port, 32, 600, saturation_events, 0, [&](int64_t i) { return request(sat_first + i); });
+  auto got = WaitCalls(helpdesk, sat_first, sat_first + sat.ok, 120);
+  int64_t last_ms = 0;
+  for (const auto& [id, t] : got) last_ms = std::max(last_ms, t);
+  double sat_s = (last_ms - t0) / 1000.0;
+  std::printf("saturation: %lld webhooks acknowledged in %.2f s (%.0f/s in); %zu calls reached the helpdesk; "
+              "end to end %.0f events/s\n",
+              static_cast<long long>(sat.ok), sat.seconds, sat.ok / sat.seconds, got.size(), got.size() / sat_s);
+
+  // 2. Latency at a fixed rate.
+  const int64_t lat_first = 5'000'000;
+  const int64_t n = static_cast<int64_t>(rate * seconds);
+  LoadResult fixed = RunLoad(port, 64, seconds + 5, n, rate, [&](int64_t i) { return request(lat_first + i); });
+  auto arrived = WaitCalls(helpdesk, lat_first, lat_first + n, 60);
+  std::vector<double> lat;
+  for (const auto& [id, t] : arrived) lat.push_back(static_cast<double>(t - phase.sent_ms[id]));
+  std::printf("at %.0f events/s: %lld sent, %lld acknowledged, %zu calls arrived; webhook->call p50 %.0f ms, "
+              "p99 %.0f ms, max %.0f ms (ack p50 %.2f ms, p99 %.2f ms)\n",
+              rate, static_cast<long long>(n), static_cast<long long>(fixed.ok), arrived.size(), Percentile(lat, 0.5),
+              Percentile(lat, 0.99), Percentile(lat, 1.0), Percentile(fixed.latencies_ms, 0.5),
+              Percentile(fixed.latencies_ms, 0.99));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  helpdesk.Stop();
+  std::filesystem::remove_all(dir);
+  return 0;
+}
