@@ -2,9 +2,10 @@
 // them to the helpdesks, with retries, rate limits and a circuit breaker per instance.
 //
 // Guarantees (see docs/outbox.md):
-// - An item's state is persisted before each attempt ("in flight") and after it, so a crash at
-//   any point leads at most to a resend, and a resend of a non-idempotent call (a note) is first
-//   checked against the helpdesk (EffectChecker) when a check is available.
+// - An item's state is persisted after each attempt, and also before it ("in flight") when
+//   its effect can be checked (notes, drafts), so a crash at any point leads at most to a
+//   resend, and a resend of a non-idempotent call is first checked against the helpdesk
+//   (EffectChecker). Idempotent calls (tags, assignment, priority) are simply resent.
 // - Calls of one ticket go out in outbox id order (= event order, then seq within the event);
 //   an item waiting for a retry holds back the later items of its ticket, not other tickets.
 // - One lane (queue, workers, token bucket, circuit breaker, HTTP client pool) per instance:

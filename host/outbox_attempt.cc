@@ -171,12 +171,15 @@ Outcome OutboxDelivery::Impl::Attempt(Lane& lane, OutboxItem item) {
     }
   }
 
-  // Persist "in flight" before sending: after a crash the item is resent only after a check.
+  // Persist "in flight" before sending a call whose effect can be checked (a note, a draft):
+  // after a crash it is resent only after the check. Idempotent calls (tags, assignment,
+  // priority) skip this commit: resending them after a crash changes nothing.
   item.attempts += 1;
   item.last_error = std::string(kInFlight) + " (attempt " + std::to_string(item.attempts) + ")";
   item.last_status = 0;
   item.updated_ms = 0;
-  if (!store_->UpdateOutbox(item).ok()) {
+  const bool checkable = lane.checker != nullptr && lane.checker->BuildCheck(item.call).has_value();
+  if (checkable && !store_->UpdateOutbox(item).ok()) {
     lane.breaker.OnNeutral();
     return {Outcome::kDeferred, now + 1000};  // nothing sent; the store row is unchanged
   }
