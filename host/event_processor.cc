@@ -56,7 +56,7 @@ json::array Reasons(const sentiment::MessageScore& s, const sentiment::Conversat
 
 }  // namespace
 
-std::string TicketSummaryJson(const Ticket& t) {
+json::value TicketSummaryValue(const Ticket& t) {
   json::object o{{"instance", t.instance}, {"platform", t.platform}, {"id", t.id}, {"subject", t.subject},
                  {"requester", {{"id", t.requester.id}, {"name", t.requester.name}, {"email", t.requester.email}}},
                  {"assignee", t.assignee.id}, {"group", t.group_id}, {"tags", Strings(t.tags)},
@@ -67,10 +67,10 @@ std::string TicketSummaryJson(const Ticket& t) {
                                 {"public", m.is_public}, {"body", m.body.substr(0, 2000)}});
   }
   o["messages"] = std::move(msgs);
-  return Serialize(o);
+  return o;
 }
 
-std::string DecisionSetJson(const DecisionSet& d) {
+json::value DecisionSetValue(const DecisionSet& d) {
   json::object o;
   if (d.group_id) o["group"] = *d.group_id;
   if (d.assignee_id) o["agent"] = *d.assignee_id;
@@ -83,29 +83,35 @@ std::string DecisionSetJson(const DecisionSet& d) {
     for (const auto& f : d.drafts) a.push_back(json::object{{"title", f.title}, {"group", f.group_key}});
     o["drafts"] = std::move(a);
   }
-  return Serialize(o);
+  return o;
 }
 
-std::string MessageScoreJson(const sentiment::MessageScore& s) {
+json::value MessageScoreValue(const sentiment::MessageScore& s) {
   json::array terms;
   for (const auto& t : s.terms) {
     terms.push_back(json::object{{"text", t.text}, {"weight", t.weight}, {"signal", t.signal}});
   }
-  return Serialize(json::object{{"compound", s.compound}, {"pos", s.pos}, {"neg", s.neg}, {"neu", s.neu},
+  return json::object{{"compound", s.compound}, {"pos", s.pos}, {"neg", s.neg}, {"neu", s.neu},
                                 {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
                                 {"wants_human", s.wants_human}, {"urgency", s.urgency},
-                                {"terms", std::move(terms)}});
+                                {"terms", std::move(terms)}};
 }
 
-std::string TrendJson(const sentiment::ConversationTrend& t) {
-  return Serialize(json::object{{"messages", t.messages}, {"last", t.last}, {"ewma", t.ewma},
-                                {"slope", t.slope}, {"min", t.min}, {"escalating", t.escalating}});
+json::value TrendValue(const sentiment::ConversationTrend& t) {
+  return json::object{{"messages", t.messages}, {"last", t.last}, {"ewma", t.ewma},
+                      {"slope", t.slope}, {"min", t.min}, {"escalating", t.escalating}};
 }
 
-std::string ApiCallJson(const ApiCall& c) {
-  return Serialize(json::object{{"kind", c.kind}, {"method", c.method}, {"path", c.path},
+json::value ApiCallValue(const ApiCall& c) {
+  return json::value(json::object{{"kind", c.kind}, {"method", c.method}, {"path", c.path},
                                 {"body", c.body}, {"idempotency_key", c.idempotency_key}});
 }
+
+std::string TicketSummaryJson(const Ticket& t) { return Serialize(TicketSummaryValue(t)); }
+std::string DecisionSetJson(const DecisionSet& d) { return Serialize(DecisionSetValue(d)); }
+std::string MessageScoreJson(const sentiment::MessageScore& s) { return Serialize(MessageScoreValue(s)); }
+std::string TrendJson(const sentiment::ConversationTrend& t) { return Serialize(TrendValue(t)); }
+std::string ApiCallJson(const ApiCall& c) { return Serialize(ApiCallValue(c)); }
 
 Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::RuntimeConfig& scripts,
                                                                Store* store, const sentiment::Scorer* scorer,
@@ -156,7 +162,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   ticket.instance = stored.instance;
   log("ingest", Serialize(json::object{{"kind", EventKindName(event.kind)}, {"topic", event.topic},
                                        {"delivery_id", event.delivery_id}, {"received_ms", stored.received_ms},
-                                       {"ticket", json::parse(TicketSummaryJson(ticket))}}));
+                                       {"ticket", TicketSummaryValue(ticket)}}));
   if (event.kind == EventKind::kPing) {
     out.state = EventState::kSkipped;
     log("decision", R"({"skipped":"ping: nothing to decide"})");
@@ -197,7 +203,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     ctx.text = clean;
     ctx.sentiment = scorer_->Score(clean);
     fresh.push_back(ctx.sentiment.compound);
-    scored.push_back(json::parse(MessageScoreJson(ctx.sentiment)));
+    scored.push_back(MessageScoreValue(ctx.sentiment));
   }
   history.insert(history.end(), fresh.begin(), fresh.end());
   ctx.trend = sentiment::Trend(history);
@@ -205,7 +211,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   out.ticket_id = ticket.id;
   out.sentiment = fresh;  // committed with the event, so a retry never doubles the history
   log("sentiment", Serialize(json::object{{"messages", std::move(scored)},
-                                          {"trend", json::parse(TrendJson(ctx.trend))},
+                                          {"trend", TrendValue(ctx.trend)},
                                           {"reasons", Reasons(ctx.sentiment, ctx.trend)}}));
 
   // Repeated questions and answers.
@@ -250,8 +256,8 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
 
   out.calls = connector->BuildCalls(ticket, decisions, stored.instance + ":" + std::to_string(stored.id));
   json::array calls;
-  for (const auto& c : out.calls) calls.push_back(json::parse(ApiCallJson(c)));
-  log("decision", Serialize(json::object{{"decisions", json::parse(DecisionSetJson(decisions))},
+  for (const auto& c : out.calls) calls.push_back(ApiCallValue(c));
+  log("decision", Serialize(json::object{{"decisions", DecisionSetValue(decisions)},
                                          {"fallback_applied", run.fallback_applied},
                                          {"faq_drafts_proposed", std::move(proposed)},
                                          {"reasons", Reasons(ctx.sentiment, ctx.trend)},

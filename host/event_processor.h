@@ -54,7 +54,7 @@ class EventProcessor {
   std::unique_ptr<scripts::Runtime> runtime_;
 };
 
-// JSON renderings used by the decision log and dry-run.
+// JSON renderings used by the decision log, overrides and dry-run.
 std::string TicketSummaryJson(const Ticket& t);
 std::string DecisionSetJson(const DecisionSet& d);
 std::string MessageScoreJson(const sentiment::MessageScore& s);
