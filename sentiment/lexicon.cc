@@ -207,6 +207,8 @@ bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::strin
       flag = Entry::kContrast;
     } else if (kind == "concession") {
       flag = Entry::kConcession;
+    } else if (kind == "interjection") {
+      flag = Entry::kInterjection;
     } else {
       for (int s = 0; s < kSignalCount; ++s) {
         if (kind == SignalName(s)) signal = s;

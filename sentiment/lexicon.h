@@ -9,6 +9,7 @@
 //   negator      -               <term or phrase>     flips the following sentiment words
 //   contrast     -               <term>               "but": what follows outweighs what precedes
 //   concession   -               <term or phrase>     "although": the clause it opens is discounted
+//   interjection -               <term>               "lol": not reached by negators or boosters
 //   frustration|churn_risk|wants_human|urgency  <weight 0..1>  <phrase>
 // Phrases may use "(a|b|c)" groups; each group expands to one variant per alternative
 // ("cancel (my|the) (plan|account)" is four phrases). The VADER lexicon file (token<TAB>mean<TAB>
@@ -37,6 +38,7 @@ struct Entry {
     kSignal = 1 << 5,       // signal[] holds weights
     kPhraseStart = 1 << 6,  // some phrase of >= 2 tokens starts with this token
     kPrefix = 1 << 7,       // some longer phrase starts with this key's tokens
+    kInterjection = 1 << 8, // "lol", "haha": outside the sentence, never negated or boosted
   };
   uint16_t flags = 0;
   uint8_t words = 1;            // tokens in the key

@@ -1,6 +1,7 @@
 #include "sentiment/tokenizer.h"
 
 #include <cstring>
+#include <cmath>
 
 #include "sentiment/text.h"
 
@@ -145,6 +146,50 @@ class Builder {
     if (sentence) t.flags |= Token::kSentenceEnd;
   }
 
+  // An inflected form of a sentiment word ("crashes", "annoyed", "hating"): the base's entry.
+  const Entry* Inflected(const char* p, size_t n) const {
+    if (n < 4 || n > 30) return nullptr;
+    char tmp[40];
+    auto ends = [&](const char* suf) {
+      const size_t k = std::strlen(suf);
+      return n > k + 2 && std::memcmp(p + n - k, suf, k) == 0;
+    };
+    auto attempt = [&](size_t cut, const char* add) -> const Entry* {
+      const size_t base = n - cut, extra = std::strlen(add);
+      std::memcpy(tmp, p, base);
+      std::memcpy(tmp + base, add, extra);
+      uint64_t h;
+      const Entry* e = Lookup(tmp, base + extra, &h);
+      return e && (e->flags & Entry::kValence) && std::fabs(e->valence) >= 1.0f &&
+             !(e->flags & (Entry::kBooster | Entry::kNegator)) ? e : nullptr;
+    };
+    const Entry* e = nullptr;
+    if (ends("ies")) e = attempt(3, "y");
+    else if (ends("es")) { e = attempt(2, ""); if (!e) e = attempt(1, ""); }
+    else if (ends("s") && !ends("ss")) e = attempt(1, "");
+    else if (ends("ied")) e = attempt(3, "y");
+    else if (ends("ed")) {
+      e = attempt(2, "");
+      if (!e) e = attempt(1, "");
+      if (!e && p[n - 3] == p[n - 4]) e = attempt(3, "");
+    } else if (ends("ing")) {
+      e = attempt(3, "");
+      if (!e) e = attempt(3, "e");
+      if (!e && p[n - 4] == p[n - 5]) e = attempt(4, "");
+    } else if (ends("in") || ends("in'")) {  // g-dropping: "lovin", "chillin'"
+      const size_t cut = p[n - 1] == '\'' ? 1 : 0;
+      e = attempt(cut, "g");
+    } else if (ends("iest") || ends("ier")) {  // "happiest", "happier"
+      e = attempt(ends("iest") ? 4 : 3, "y");
+    } else if (ends("est") || ends("er")) {  // "coolest", "nicer", "biggest"
+      const size_t k = ends("est") ? 3 : 2;
+      e = attempt(k, "");
+      if (!e) e = attempt(k - 1, "");
+      if (!e && p[n - k - 1] == p[n - k - 2]) e = attempt(k + 1, "");
+    }
+    return e;
+  }
+
   // Looks a single token up; *hash receives its word hash for the Token.
   const Entry* Lookup(const char* p, size_t n, uint64_t* hash) const {
     *hash = Lexicon::WordHash(p, n);
@@ -160,6 +205,8 @@ class Builder {
     t.len = static_cast<uint32_t>(e - b);
     t.flags = flags;
     t.entry = entry;
+    t.dropped_before = dropped_;
+    dropped_ = 0;
     if (flags & Token::kAllCaps) ++out_.all_caps;
   }
 
@@ -199,6 +246,12 @@ class Builder {
     // at either end is its own stripped form and is looked up once, below.
     const bool edges = (Class(buf_[b]) | Class(buf_[e - 1])) & kPunct;
     uint64_t hash = 0;
+    if (buf_[b] == '&' && std::memchr(buf_ + b, ';', e - b)) {
+      // HTML entity such as "&gt;" or "&amp;": punctuation, not a word.
+      size_t k = b; while (k < e && buf_[k] != ';') ++k;
+      if (k + 1 >= e) { MarkBoundary(false); return; }
+      b = k + 1;
+    }
     if (const Entry* whole = edges ? Lookup(buf_ + b, e - b, &hash) : nullptr) {
       uint8_t flags = caps;
       for (size_t k = b; k < e; ++k) {
@@ -233,7 +286,10 @@ class Builder {
         break;
       }
     }
-    if (we - wb == 1 && static_cast<unsigned char>(buf_[wb]) < 0x80) wb = we;  // "a", "I"
+    if (we - wb == 1 && static_cast<unsigned char>(buf_[wb]) < 0x80) {  // "a", "I"
+      dropped_ = buf_[wb];
+      wb = we;
+    }
     if (wb < we) {
       uint8_t flags = caps;
       uint64_t h;
@@ -248,6 +304,7 @@ class Builder {
           flags |= Token::kElongated;
         }
       }
+      if (entry == nullptr) entry = Inflected(buf_ + wb, we - wb);
       if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
         flags |= Token::kNegatedForm;
       }
@@ -255,11 +312,13 @@ class Builder {
     }
     if (emo) Push(emo_b, emo_e, Token::kSymbol, emo, emo_hash);
     if (clause) MarkBoundary(sentence);
+    if (out_.count && std::memchr(buf_ + (wb == we ? b : we), '?', e - (wb == we ? b : we))) out_.tokens[out_.count - 1].flags |= Token::kQuestion;
   }
 
   const Lexicon& lex_;
   char* buf_;
   size_t o_ = 0;
+  char dropped_ = 0;
   TokenizedText out_;
 };
 

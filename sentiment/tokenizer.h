@@ -24,6 +24,7 @@ struct Token {
     kSentenceEnd = 1 << 3,  // followed by . ! ? or a line break
     kNegatedForm = 1 << 4,  // ends in "n't" (VADER treats any such word as a negator)
     kSymbol = 1 << 5,       // no letters: emoji, emoticon, number
+    kQuestion = 1 << 6,     // followed by '?' 
   };
   const char* p = nullptr;  // normalised (lower-cased) bytes
   uint64_t hash = 0;        // Lexicon::WordHash of those bytes
@@ -31,6 +32,7 @@ struct Token {
   uint8_t flags = 0;
   uint8_t span = 1;         // tokens covered when a phrase matched here (set by the scorer)
   bool consumed = false;    // inside a phrase that starts earlier (set by the scorer)
+  char dropped_before = 0;  // a one-character word dropped just before this token ("i"), or 0
   const Entry* entry = nullptr;  // lexicon entry for the token itself, or null
   const Entry* rule = nullptr;   // entry the scorer applies here: a phrase's or `entry`
   std::string_view view() const { return {p, len}; }

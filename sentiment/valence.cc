@@ -18,6 +18,7 @@ constexpr uint16_t kValenceRuleFlags = Entry::kValence | kModifierFlags;
 
 inline bool Is(const Token& t, std::string_view w) { return t.view() == w; }
 
+
 // Longest phrase with a valence-pass rule starting at token i; sets rule/span/consumed.
 void MatchPhrase(const Lexicon& lex, TokenizedText& tt, size_t i) {
   Token& t = tt.tokens[i];
@@ -41,19 +42,47 @@ inline bool HasValence(const Entry* e) {
   return e && (e->flags & Entry::kValence) && e->valence != 0;
 }
 
+// "like" carries sentiment as a verb ("I like it", "we really like", "don't like"), not as a
+// preposition, comparison or quotative ("looks like rain", "it was like 5pm", "like a boss"),
+// nor in a request ("I would like a refund").
+bool LikeIsVerb(const TokenizedText& tt, size_t i) {
+  const Token& t = tt.tokens[i];
+  if (t.dropped_before == 'i') return true;
+  if (i == 0) return false;
+  const Token& p = tt.tokens[i - 1];
+  if (p.flags & Token::kClauseEnd) return false;
+  static constexpr std::string_view kSubjects[] = {
+      "you", "we", "they", "he", "she", "people", "really", "do", "does", "did", "don't", "dont",
+      "doesn't", "doesnt", "didn't", "didnt", "also", "totally", "actually", "still", "kinda",
+      "always", "never", "not", "u", "ya", "ppl",
+      "definitely", "genuinely", "truly", "sorta", "absolutely", "guys", "all", "everyone",
+      "everybody", "nobody", "who", "might", "will", "i'll", "can", "could", "should", "may"};
+  for (const auto& w : kSubjects) {
+    if (p.view() == w) return true;
+  }
+  return false;
+}
+
 float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negated_from) {
   const Token& t = tt.tokens[i];
   const Entry* e = t.rule;
   if (!e || !(e->flags & Entry::kValence) || e->valence == 0) return 0;
-  // Dual-role words modify the sentiment word that follows instead of scoring themselves.
-  if ((e->flags & (Entry::kBooster | Entry::kNegator)) && HasValence(NextRule(tt, i))) return 0;
+  // Dual-role words modify the sentiment word that follows instead of scoring themselves
+  // (not another modifier: "no no no" is three refusals).
+  if (e->flags & (Entry::kBooster | Entry::kNegator)) {
+    const Entry* next = NextRule(tt, i);
+    if (HasValence(next) && !(next->flags & (Entry::kBooster | Entry::kNegator))) return 0;
+  }
+  if (Is(t, "like") && !LikeIsVerb(tt, i)) return 0;
   float v = e->valence;
   const float sign = v > 0 ? 1.f : -1.f;
   if ((t.flags & Token::kAllCaps) && cap_diff) v += sign * kCapsStep;
   if (t.flags & Token::kElongated) v += sign * kElongationStep;
   static constexpr float kDecay[4] = {0, 1.f, 0.95f, 0.9f};
   // Emoji and emoticons stand outside the sentence's syntax: no negation or boosters reach them.
-  const size_t reach = (t.flags & Token::kSymbol) ? 0 : 3;
+  // Nor do they reach interjections ("no idea lol": the laugh is not negated).
+  const bool outside = (t.flags & Token::kSymbol) || (e->flags & Entry::kInterjection);
+  const size_t reach = outside ? 0 : 3;
   for (size_t d = 1; d <= reach && d <= i; ++d) {
     const size_t j = i - d;
     const Token& m = tt.tokens[j];
@@ -62,14 +91,22 @@ float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negate
     if (r && (r->flags & Entry::kContrast)) break;
     const bool sentiment_word = r && (r->flags & Entry::kValence) && !(r->flags & kModifierFlags);
     if (sentiment_word) continue;
+    if ((e->flags & Entry::kNegator) && r && (r->flags & Entry::kNegator)) continue;
     if (r && (r->flags & Entry::kBooster)) {
       float s = r->booster * sign;
       if ((m.flags & Token::kAllCaps) && cap_diff) s += sign * kCapsStep;
       v += s * kDecay[d];
     }
     if ((r && (r->flags & Entry::kNegator)) || (!m.consumed && (m.flags & Token::kNegatedForm))) {
-      if (d >= 2 && Is(m, "never") && (Is(tt.tokens[j + 1], "so") || Is(tt.tokens[j + 1], "this"))) {
+      if (d >= 2 && Is(m, "never") &&
+          (Is(tt.tokens[j + 1], "so") || Is(tt.tokens[j + 1], "this") ||
+           Is(tt.tokens[i - 1], "so") || Is(tt.tokens[i - 1], "this"))) {
         v *= 1.25f;  // "never so good": emphasis, not negation
+      } else if (r && (r->flags & Entry::kValence) && d > 1) {
+        // A negator that is also a sentiment word ("no") negates only the word right after it.
+      } else if (sign < 0) {
+        v *= kNegatedNegativeScalar;  // "not bad" is mildly positive, not good
+        if (negated_from) *negated_from = static_cast<int>(j);
       } else {
         v *= kNegationScalar;
         if (negated_from) *negated_from = static_cast<int>(j);

@@ -15,6 +15,9 @@ namespace deskhook::sentiment {
 inline constexpr float kBoosterStep = 0.293f;   // booster/dampener increment
 inline constexpr float kCapsStep = 0.733f;      // ALL-CAPS word among lower-case ones
 inline constexpr float kNegationScalar = -0.74f;
+// Negated negative words turn only weakly positive ("not bad", "didn't crash"): negation is
+// asymmetric (Kiritchenko & Mohammad 2016), unlike VADER's single -0.74.
+inline constexpr float kNegatedNegativeScalar = -0.3f;
 inline constexpr float kElongationStep = 0.293f;  // "sooo goood": one booster step
 inline constexpr double kNormalizeAlpha = 15.0;
 
