@@ -65,6 +65,7 @@ struct OutboxOptions {
   int64_t max_rate_limit_wait_ms = 3600000;
   int64_t connect_timeout_ms = 3000;    // read/write timeouts come from InstanceConfig.timeout_ms
   int64_t poll_interval_ms = 200;       // store poll when not woken
+  int64_t min_poll_gap_ms = 2;          // polls at most this often however often woken
   int poll_batch = 256;
   InstanceOutboxOptions defaults;
   std::map<std::string, InstanceOutboxOptions> instances;  // by instance name; else defaults

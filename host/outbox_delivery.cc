@@ -118,7 +118,14 @@ void OutboxDelivery::Impl::BlockTicketsFromStore() {
 }
 
 void OutboxDelivery::Impl::DispatchLoop() {
+  int64_t last_poll_ms = 0;
   while (!stopping_) {
+    // Frequent Wake()s (one per committed batch) coalesce into at most one poll per gap.
+    const int64_t since = WallMs() - last_poll_ms;
+    if (since >= 0 && since < options_.min_poll_gap_ms) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(options_.min_poll_gap_ms - since));
+    }
+    last_poll_ms = WallMs();
     int loaded = PollOnce();
     std::unique_lock<std::mutex> lock(mu_);
     if (loaded >= options_.poll_batch) continue;  // more may be due right now
