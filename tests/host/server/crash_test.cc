@@ -122,3 +122,88 @@ TEST(CrashTest, EveryAcknowledgedDeliverySurvivesKill9) {
 
 }  // namespace
 }  // namespace deskhook
+
+namespace deskhook {
+namespace {
+using namespace deskhook::testing;
+
+// SIGTERM drains: every acknowledged delivery is processed before the process exits.
+TEST(SignalTest, SigtermFinishesWhatWasAcknowledged) {
+  TempDir dir;
+  int port = FreePort();
+  std::string cfg = ConfigJson(dir.path);
+  cfg.replace(cfg.find("\"port\": 0"), 9, "\"port\": " + std::to_string(port));
+  std::string config_path = WriteFile(dir.path + "/deskhook.json", cfg);
+  pid_t pid = StartServer(config_path);
+  ASSERT_TRUE(WaitReady(port));
+  httplib::Client c("127.0.0.1", port);
+  int acked = 0;
+  for (int i = 0; i < 200; ++i) {
+    std::string body = ZendeskTriggerBody(std::to_string(700 + i), "Still waiting, this is frustrating");
+    auto r = c.Post("/hooks/zd", SignedHeaders(ZendeskInstance(), body, "term-" + std::to_string(i)), body,
+                    "application/json");
+    if (r && r->status == 200) ++acked;
+  }
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  StoreOptions so;
+  so.path = dir.path + "/deskhook.db";
+  auto store = Store::Open(so);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*(*store)->CountEvents(), acked);
+  EXPECT_EQ(*(*store)->CountPending(), 0) << "acknowledged events left unprocessed after SIGTERM";
+}
+
+// SIGHUP with a script that does not compile: refused, the running version stays, serving goes on.
+TEST(SignalTest, SighupRefusesABadScriptAndKeepsServing) {
+  TempDir dir;
+  int port = FreePort();
+  std::string script = WriteFile(dir.path + "/rule.lua", "function on_ticket_created(t, ctx) tag('seen') end\n");
+  std::string cfg = ConfigJson(dir.path, ",\n  \"scripts\": {\"files\": [\"" + script + "\"]}");
+  cfg.replace(cfg.find("\"port\": 0"), 9, "\"port\": " + std::to_string(port));
+  std::string config_path = WriteFile(dir.path + "/deskhook.json", cfg);
+  pid_t pid = StartServer(config_path);
+  ASSERT_TRUE(WaitReady(port));
+  WriteFile(script, "function on_ticket_created(t, ctx) tag('seen' end\n");  // syntax error
+  kill(pid, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  httplib::Client c("127.0.0.1", port);
+  std::string body = ZendeskTriggerBody("800", "hello");
+  auto r = c.Post("/hooks/zd", SignedHeaders(ZendeskInstance(), body, "hup-1"), body, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // A good new version is taken on the next SIGHUP.
+  WriteFile(script, "function on_ticket_created(t, ctx) tag('reloaded') end\n");
+  kill(pid, SIGHUP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  body = ZendeskTriggerBody("801", "hello again");
+  r = c.Post("/hooks/zd", SignedHeaders(ZendeskInstance(), body, "hup-2"), body, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  StoreOptions so;
+  so.path = dir.path + "/deskhook.db";
+  auto store = Store::Open(so);
+  ASSERT_TRUE(store.ok());
+  auto events = (*store)->RecentEvents(10);  // newest first
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  auto decided = [&](int64_t id, const std::string& tag) {
+    auto log = (*store)->LogFor(id);
+    for (const auto& e : *log) {
+      if (e.stage == "decision" && e.record_json.find("\"" + tag + "\"") != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(decided(events->back().id, "seen")) << "the running (good) version must survive a bad reload";
+  EXPECT_TRUE(decided(events->front().id, "reloaded")) << "a good version must be taken on reload";
+}
+
+}  // namespace
+}  // namespace deskhook
