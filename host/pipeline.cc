@@ -1,5 +1,8 @@
 #include "host/pipeline.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <functional>
@@ -141,6 +144,9 @@ void Pipeline::DispatchLoop() {
 }
 
 void Pipeline::WorkerLoop(Worker* w) {
+  // Acknowledging webhooks comes first: under overload the HTTP threads get the CPU and the
+  // queue of stored events absorbs the burst (it is durable). Linux applies nice per thread.
+  if (options_.worker_nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.worker_nice);
   std::vector<StoredEvent> batch;
   std::vector<ProcessedEvent> done;
   for (;;) {

@@ -30,6 +30,7 @@ struct PipelineOptions {
   scripts::RuntimeConfig scripts;
   int dispatch_batch = 512;
   int commit_batch = 64;   // events per worker commit (distinct tickets)
+  int worker_nice = 5;     // processing threads yield to the HTTP threads under overload
 };
 
 class Pipeline {
