@@ -140,7 +140,9 @@ void ApplyContrast(const TokenizedText& tt, float* valence) {
         for (size_t k = c + 1; k < e; ++k) valence[k] *= 1.5f;
         break;
       }
-      if (r->flags & Entry::kConcession) {
+      // "Although X, Y" and "Y, although X"; a sentence-final "though" is not a concession.
+      if ((r->flags & Entry::kConcession) &&
+          (c == b || (tt.tokens[c - 1].flags & Token::kClauseEnd))) {
         size_t clause_end = c;
         while (clause_end + 1 < e && !(tt.tokens[clause_end].flags & Token::kClauseEnd)) ++clause_end;
         if (clause_end + 1 >= e && c == b) break;  // the whole sentence is the concession
@@ -179,7 +181,6 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
                      : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
   }
   ApplyContrast(tt, valence);
-
   double sum = 0, pos_sum = 0, neg_sum = 0;
   int neutral = 0;
   for (size_t i = 0; i < n; ++i) {

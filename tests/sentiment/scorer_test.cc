@@ -135,6 +135,34 @@ TEST_F(ScorerTest, IdiomsAndPhrases) {
   EXPECT_GT(C("at least it works now, thanks"), 0);
 }
 
+TEST_F(ScorerTest, InterjectionsAreNotNegated) {
+  EXPECT_GT(C("I have no idea lol"), 0);
+  EXPECT_DOUBLE_EQ(C("not lol"), C("lol"));
+}
+
+TEST_F(ScorerTest, LikeCountsOnlyAsAVerb) {
+  EXPECT_GT(C("I like it"), 0.2);
+  EXPECT_LT(C("I don't like it"), -0.2);
+  EXPECT_EQ(C("It looks like the export ran"), 0.0);
+  EXPECT_EQ(C("I would like a refund"), 0.0);
+}
+
+TEST_F(ScorerTest, InflectedAndDroppedGFormsMatch) {
+  EXPECT_LT(C("the app crashes"), -0.3);        // crash
+  EXPECT_LT(C("it frustrates me"), -0.3);       // frustrate
+  EXPECT_GT(C("lovin it"), 0.3);                // loving
+  EXPECT_GT(C("the coolest tool"), 0.3);        // cool
+}
+
+TEST_F(ScorerTest, HtmlEntitiesAreNotWords) {
+  // "&gt;" is not the lexicon's "gt" (good times).
+  EXPECT_EQ(C("Play &gt; Stop &gt; Rewind"), C("Play > Stop > Rewind"));
+}
+
+TEST_F(ScorerTest, SentenceFinalThoughIsNotAConcession) {
+  EXPECT_DOUBLE_EQ(C("it was scary though"), C("it was scary"));
+}
+
 TEST_F(ScorerTest, CaseInsensitiveLookups) {
   EXPECT_DOUBLE_EQ(C("Good Service"), C("good service"));
   EXPECT_DOUBLE_EQ(C("Horrible"), C("horrible"));
