@@ -140,7 +140,7 @@ void Lexicon::Grow() {
 Entry& Lexicon::Upsert(std::string_view key) {
   const uint64_t h = Hash(key);
   if (const Entry* found = FindHashed(key, h)) return const_cast<Entry&>(*found);
-  if ((entries_.size() + 1) * 2 > slots_.size()) Grow();
+  if ((entries_.size() + 1) * 4 > slots_.size() * 3) Grow();  // load factor <= 3/4
   Stored st;
   st.key_off = static_cast<uint32_t>(pool_.size());
   st.key_len = static_cast<uint32_t>(key.size());
@@ -167,6 +167,35 @@ void Lexicon::MarkPhrase(std::string_view key) {
   for (size_t sp = key.find(' '); sp != std::string_view::npos; sp = key.find(' ', sp + 1)) {
     Upsert(key.substr(0, sp)).flags |= Entry::kPrefix;
   }
+}
+
+void Lexicon::Save(std::string* pool, std::string* entries, std::string* slots) const {
+  *pool = pool_;
+  entries->assign(reinterpret_cast<const char*>(entries_.data()), entries_.size() * sizeof(Stored));
+  slots->assign(reinterpret_cast<const char*>(slots_.data()), slots_.size() * sizeof(Slot));
+}
+
+bool Lexicon::Load(const Image& image) {
+  const size_t n_slots = image.slots.size() / sizeof(Slot);
+  if (image.entries.size() % sizeof(Stored) != 0 || image.slots.size() % sizeof(Slot) != 0 ||
+      n_slots == 0 || (n_slots & (n_slots - 1)) != 0) {
+    return false;
+  }
+  pool_.assign(image.pool);
+  entries_.resize(image.entries.size() / sizeof(Stored));
+  std::char_traits<char>::copy(reinterpret_cast<char*>(entries_.data()), image.entries.data(),
+                               image.entries.size());
+  slots_.resize(n_slots);
+  std::char_traits<char>::copy(reinterpret_cast<char*>(slots_.data()), image.slots.data(),
+                               image.slots.size());
+  mask_ = n_slots - 1;
+  for (const Slot& sl : slots_) {
+    if (sl.tag != 0 && sl.index >= entries_.size()) return false;
+  }
+  for (const Stored& e : entries_) {
+    if (static_cast<size_t>(e.key_off) + e.key_len > pool_.size()) return false;
+  }
+  return true;
 }
 
 bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::string* error) {

@@ -58,6 +58,16 @@ class Lexicon {
   // Adds the VADER lexicon ("token<TAB>mean<TAB>..."). Keys that differ only in case keep the
   // all-lower-case entry (VADER itself looks up lower-cased tokens only).
   bool LoadVader(std::string_view text, std::string* error);
+
+  // A built table as three byte strings (pool, entries, slots), so that a build step can compile
+  // the built-in dictionary into the binary and Create() only copies it. The image is only valid
+  // for the same build (struct layout and hash function).
+  struct Image {
+    std::string_view pool, entries, slots;
+  };
+  void Save(std::string* pool, std::string* entries, std::string* slots) const;
+  // Replaces the contents with an image from Save(). Returns false if it is malformed.
+  bool Load(const Image& image);
   // `key` must already be normalised (NormalizeKey). Returns nullptr when absent.
   const Entry* Find(std::string_view key) const {
     return FindHashed(key, Hash(key));
@@ -153,7 +163,7 @@ class Lexicon {
 
   std::string pool_;
   std::vector<Stored> entries_;
-  std::vector<Slot> slots_;  // load factor <= 1/2
+  std::vector<Slot> slots_;  // load factor <= 3/4
   size_t mask_ = 0;
 };
 

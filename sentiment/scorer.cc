@@ -4,7 +4,7 @@
 #include <memory>
 #include <sstream>
 
-#include "sentiment/embedded_data.h"
+#include "sentiment/lexicon_image.h"
 #include "sentiment/sentiment.h"
 #include "sentiment/valence.h"
 
@@ -86,12 +86,9 @@ class ScorerImpl final : public Scorer {
 };
 
 bool LoadBuiltIn(Lexicon* lex, std::string* error) {
-  if (!lex->LoadVader(embedded::kVaderLexicon, error)) return false;
-  for (size_t i = 0; i < embedded::kDataFileCount; ++i) {
-    const auto& f = embedded::kDataFiles[i];
-    if (!lex->LoadRules(f.text, f.name, error)) return false;
-  }
-  return true;
+  if (lex->Load(image::kBuiltIn)) return true;
+  if (error) *error = "malformed built-in lexicon image";
+  return false;
 }
 
 }  // namespace

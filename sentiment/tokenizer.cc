@@ -148,7 +148,7 @@ class Builder {
 
   // An inflected form of a sentiment word ("crashes", "annoyed", "hating"): the base's entry.
   const Entry* Inflected(const char* p, size_t n) const {
-    if (n < 4 || n > 30) return nullptr;
+    if (n < 5 || n > 30) return nullptr;
     char tmp[40];
     auto ends = [&](const char* suf) {
       const size_t k = std::strlen(suf);
