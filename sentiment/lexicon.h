@@ -86,6 +86,7 @@ class Lexicon {
     }
   }
   size_t size() const { return entries_.size(); }
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
 
   // Keys hash word by word, so a phrase's hash is built from its tokens' hashes without
   // rehashing bytes: KeyHash("a b") == Finish(Combine(Combine(kSeed, WordHash("a")), WordHash("b"))).

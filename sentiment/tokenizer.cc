@@ -135,6 +135,7 @@ class Builder {
       }
       EmitWord(start, o_, upper || (seen & kUpper), lower || (seen & kLower));
     }
+    Resolve();
     return out_;
   }
 
@@ -149,10 +150,21 @@ class Builder {
   // An inflected form of a sentiment word ("crashes", "annoyed", "hating"): the base's entry.
   const Entry* Inflected(const char* p, size_t n) const {
     if (n < 5 || n > 30) return nullptr;
+    switch (p[n - 1]) {  // only these endings can be inflections handled below
+      case 's': case 'd': case 'g': case 'n': case 'r': case 't': case '\'': break;
+      default: return nullptr;
+    }
+    for (size_t k = 0; k < n; ++k) {  // words only: not "@anonymous", URLs or numbers
+      if (!(Class(p[k]) & kLower) && p[k] != '\'') return nullptr;
+    }
     char tmp[40];
-    auto ends = [&](const char* suf) {
-      const size_t k = std::strlen(suf);
-      return n > k + 2 && std::memcmp(p + n - k, suf, k) == 0;
+    auto ends = [&](std::string_view suf) {
+      const size_t k = suf.size();
+      if (n <= k + 2) return false;
+      for (size_t j = 0; j < k; ++j) {
+        if (p[n - k + j] != suf[j]) return false;
+      }
+      return true;
     };
     auto attempt = [&](size_t cut, const char* add) -> const Entry* {
       const size_t base = n - cut, extra = std::strlen(add);
@@ -199,7 +211,10 @@ class Builder {
 
   void Push(size_t b, size_t e, uint8_t flags, const Entry* entry, uint64_t hash) {
     Token& t = out_.tokens[out_.count++];
-    t = Token{};
+    t.span = 1;
+    t.consumed = false;
+    t.pending = false;
+    t.rule = nullptr;
     t.p = buf_ + b;
     t.hash = hash;
     t.len = static_cast<uint32_t>(e - b);
@@ -269,7 +284,11 @@ class Builder {
     while (we > wb && (Class(buf_[we - 1]) & kPunct)) --we;
     // Trailing punctuation: clause/sentence ends, and an emoticon glued to the word.
     uint8_t trailing = 0;
-    for (size_t k = (wb == we ? b : we); k < e; ++k) trailing |= Class(buf_[k]);  // all of a punctuation-only chunk
+    bool question = false;
+    for (size_t k = (wb == we ? b : we); k < e; ++k) {  // all of a punctuation-only chunk
+      trailing |= Class(buf_[k]);
+      question |= buf_[k] == '?';
+    }
     const bool clause = trailing & kClause, sentence = trailing & kSentence;
     size_t emo_b = 0, emo_e = 0;
     const Entry* emo = nullptr;
@@ -292,27 +311,43 @@ class Builder {
     }
     if (wb < we) {
       uint8_t flags = caps;
-      uint64_t h;
-      const Entry* entry = Lookup(buf_ + wb, we - wb, &h);
-      if (entry == nullptr && we - wb >= 3) {
-        const Entry* collapsed = nullptr;
-        uint64_t ch;
-        if (const size_t ne = Collapse(wb, we, &collapsed, &ch)) {
-          we = ne;
-          entry = collapsed;
-          h = ch;
-          flags |= Token::kElongated;
-        }
-      }
-      if (entry == nullptr) entry = Inflected(buf_ + wb, we - wb);
       if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
         flags |= Token::kNegatedForm;
       }
-      Push(wb, we, flags, entry, h);
+      // The lookup itself waits for Resolve(): prefetching every token's slot first lets the
+      // memory accesses of a message overlap.
+      const uint64_t h = Lexicon::WordHash(buf_ + wb, we - wb);
+      lex_.Prefetch(Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, h)));
+      Push(wb, we, flags, nullptr, h);
+      out_.tokens[out_.count - 1].pending = true;
     }
     if (emo) Push(emo_b, emo_e, Token::kSymbol, emo, emo_hash);
     if (clause) MarkBoundary(sentence);
-    if (out_.count && std::memchr(buf_ + (wb == we ? b : we), '?', e - (wb == we ? b : we))) out_.tokens[out_.count - 1].flags |= Token::kQuestion;
+    if (question && out_.count) out_.tokens[out_.count - 1].flags |= Token::kQuestion;
+  }
+
+  // Looks up the words EmitWord deferred; on a miss tries the elongated and inflected forms.
+  void Resolve() {
+    for (size_t i = 0; i < out_.count; ++i) {
+      Token& t = out_.tokens[i];
+      if (!t.pending) continue;
+      t.pending = false;
+      t.entry = lex_.FindHashed(t.view(), Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, t.hash)));
+      if (t.entry) continue;
+      const size_t b = static_cast<size_t>(t.p - buf_), e = b + t.len;
+      if (t.len >= 3) {
+        const Entry* collapsed = nullptr;
+        uint64_t ch;
+        if (const size_t ne = Collapse(b, e, &collapsed, &ch)) {
+          t.len = static_cast<uint32_t>(ne - b);
+          t.entry = collapsed;
+          t.hash = ch;
+          t.flags |= Token::kElongated;
+          continue;
+        }
+      }
+      t.entry = Inflected(t.p, t.len);
+    }
   }
 
   const Lexicon& lex_;

@@ -33,6 +33,7 @@ struct Token {
   uint8_t span = 1;         // tokens covered when a phrase matched here (set by the scorer)
   bool consumed = false;    // inside a phrase that starts earlier (set by the scorer)
   char dropped_before = 0;  // a one-character word dropped just before this token ("i"), or 0
+  bool pending = false;     // lookup deferred (tokenizer-internal)
   const Entry* entry = nullptr;  // lexicon entry for the token itself, or null
   const Entry* rule = nullptr;   // entry the scorer applies here: a phrase's or `entry`
   std::string_view view() const { return {p, len}; }

@@ -171,12 +171,15 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
   ValenceResult r;
   const size_t n = tt.count;
   for (size_t i = 0; i < n; ++i) {
-    if (!tt.tokens[i].consumed) MatchPhrase(lex, tt, i);
+    Token& t = tt.tokens[i];
+    t.rule = t.entry;
+    if (!t.consumed && t.entry && (t.entry->flags & Entry::kPrefix)) MatchPhrase(lex, tt, i);
   }
   const bool cap_diff = tt.all_caps > 0 && static_cast<size_t>(tt.all_caps) < n;
   for (size_t i = 0; i < n; ++i) {
     if (negated_from) negated_from[i] = -1;
-    valence[i] = tt.tokens[i].consumed
+    const Token& t = tt.tokens[i];
+    valence[i] = (t.consumed || !t.rule || !(t.rule->flags & Entry::kValence))
                      ? 0.f
                      : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
   }
