@@ -33,6 +33,7 @@ int GroupQuestions(const std::vector<std::string>& args) {
   };
   double merge_min = options.merge_min_size, candidates = options.merge_candidates;
   for (NumFlag f : {NumFlag{"threshold", &options.threshold},
+                    NumFlag{"join-margin", &options.join_margin},
                     NumFlag{"merge-threshold", &options.merge_threshold},
                     NumFlag{"merge-min-size", &merge_min}, NumFlag{"merge-candidates", &candidates}}) {
     if (!HasFlag(args, f.name)) continue;
@@ -43,8 +44,8 @@ int GroupQuestions(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (options.threshold > 1 || options.merge_threshold > 1) {
-    std::fprintf(stderr, "group-questions: thresholds are cosines in [0, 1]\n");
+  if (options.threshold > 1 || options.merge_threshold > 1 || options.join_margin > 1) {
+    std::fprintf(stderr, "group-questions: thresholds and the margin are cosines in [0, 1]\n");
     return 2;
   }
   options.merge_min_size = static_cast<int>(merge_min);
@@ -91,7 +92,7 @@ int GroupQuestions(const std::vector<std::string>& args) {
 }  // namespace
 
 DESKHOOK_COMMAND("group-questions",
-                 "group-questions [--threshold X] [--stream] [--synonyms FILE]",
+                 "group-questions [--threshold X] [--join-margin X] [--stream] [--synonyms FILE]",
                  "group questions (one per line on stdin) -> one group id per line", GroupQuestions);
 
 }  // namespace deskhook::cli

@@ -4,8 +4,8 @@
 // content words + adjacent-word bigrams). Terms are weighted by an IDF that is updated online
 // from the questions currently in the window. A group is represented by its centroid: for every
 // term, the share of members containing it, times the term's current IDF. A new question joins
-// the group whose centroid is most similar (cosine) if that similarity reaches `threshold`,
-// otherwise it starts a new group. After a join, the grown group is compared centroid-to-centroid
+// the group whose centroid is most similar (cosine) if that similarity reaches `threshold` and no
+// other group comes within `join_margin` of it; otherwise it starts a new group. After a join, the grown group is compared centroid-to-centroid
 // with the other groups that scored best for the question; two groups of at least
 // `merge_min_size` members whose centroids reach `merge_threshold` are merged (the larger keeps
 // its id). Candidate groups come from an inverted index term -> groups, so the cost of a question
@@ -31,9 +31,12 @@
 namespace deskhook::faq {
 
 struct IndexOptions {
-  double threshold = 0.65;        // cosine(question, group centroid) needed to join a group
-  double merge_threshold = 0.55;  // cosine(centroid, centroid) needed to merge two groups
-  int merge_min_size = 3;         // both groups need this many members to be merged
+  double threshold = 0.7;         // cosine(question, group centroid) needed to join a group
+  // Ambiguity margin: when another group scores within join_margin of the best one, the question
+  // is not sure to be about either; it starts its own group instead of diluting one of them.
+  double join_margin = 0.15;
+  double merge_threshold = 0.4;   // cosine(centroid, centroid) needed to merge two groups
+  int merge_min_size = 5;         // both groups need this many members to be merged
   int merge_candidates = 8;       // best-scoring groups of a question that are checked for merging
   int64_t window_ms = 30LL * 24 * 3600 * 1000;
   double idf_prior_docs = 100;    // IDF smoothing: pseudo-questions containing no term

@@ -61,6 +61,9 @@ TEST(GroupQuestionsCli, StricterThresholdSplitsLooseParaphrases) {
 TEST(GroupQuestionsCli, RejectsBadThreshold) {
   EXPECT_EQ(RunCli("--threshold abc", "x\n").exit_code, 2);
   EXPECT_EQ(RunCli("--threshold 1.5", "x\n").exit_code, 2);
+  EXPECT_EQ(RunCli("--join-margin -0.1", "x\n").exit_code, 2);
+  EXPECT_EQ(RunCli("--join-margin 2", "x\n").exit_code, 2);
+  EXPECT_EQ(RunCli("--join-margin 0.1", "x\n").exit_code, 0);
   CliRun empty = RunCli("", "");
   EXPECT_EQ(empty.exit_code, 0);
   EXPECT_TRUE(empty.lines.empty());

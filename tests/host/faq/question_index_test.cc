@@ -105,6 +105,30 @@ TEST(QuestionIndex, RestoreRebuildsTheSameGroups) {
   EXPECT_EQ(a.count, b.count);
 }
 
+TEST(QuestionIndex, QuestionBetweenTwoGroupsStartsItsOwn) {
+  // Equally close to the password group and to the card group: joining either would make it less
+  // pure, so with the ambiguity margin it stays apart; without it, it joins one of them.
+  auto run = [](double margin) {
+    IndexOptions o = Lenient();
+    o.threshold = 0.4;
+    o.join_margin = margin;
+    QuestionIndex index(o);
+    uint64_t pw = index.Add("p1", "reset my password", 1).group_id;
+    index.Add("p2", "reset password", 2);
+    uint64_t card = index.Add("c1", "my card is blocked", 3).group_id;
+    index.Add("c2", "card blocked", 4);
+    EXPECT_NE(index.Resolve(pw), index.Resolve(card));
+    SimilarResult r = index.Add("x", "reset password card blocked", 5);
+    return std::make_pair(r, std::set<uint64_t>{index.Resolve(pw), index.Resolve(card)});
+  };
+  auto [with_margin, groups] = run(0.15);
+  EXPECT_TRUE(with_margin.new_group);
+  EXPECT_EQ(groups.count(with_margin.group_id), 0u);
+  auto [without, groups0] = run(0.0);
+  EXPECT_FALSE(without.new_group);
+  EXPECT_EQ(groups0.count(without.group_id), 1u);
+}
+
 TEST(QuestionIndex, CentralMemberComesFirst) {
   QuestionIndex index(Lenient());
   uint64_t g = index.Add("odd", "reset password now", 1).group_id;
