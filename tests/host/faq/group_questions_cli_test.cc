@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,7 +18,11 @@ struct CliRun {
 };
 
 CliRun RunCli(const std::string& args, const std::string& input) {
-  auto in = std::filesystem::temp_directory_path() / "faq_cli_test_input.txt";
+  // A file of its own: ctest runs the tests of this binary in parallel processes.
+  char name[] = "/tmp/faq_cli_test_input_XXXXXX";
+  int fd = mkstemp(name);
+  close(fd);
+  std::filesystem::path in(name);
   std::ofstream(in) << input;
   std::string cmd = std::string(DESKHOOK_BINARY) + " group-questions " + args + " < " + in.string() +
                     " 2>/dev/null";
@@ -29,6 +35,7 @@ CliRun RunCli(const std::string& args, const std::string& input) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::filesystem::remove(in);
   std::stringstream ss(out);
   std::string line;
   while (std::getline(ss, line)) r.lines.push_back(line);
