@@ -85,6 +85,23 @@ const char* SignalName(int signal) {
 Lexicon::Lexicon() {
   slots_.assign(1 << 14, Slot{});
   mask_ = slots_.size() - 1;
+  Sync();
+}
+
+void Lexicon::Sync() {
+  vslots_ = slots_.data();
+  ventries_ = entries_.data();
+  vpool_ = pool_.data();
+  ventries_n_ = entries_.size();
+  viewing_image_ = false;
+}
+
+void Lexicon::Own() {
+  if (!viewing_image_) return;
+  pool_.assign(vpool_, image_pool_size_);
+  entries_.assign(ventries_, ventries_ + ventries_n_);
+  slots_.assign(vslots_, vslots_ + mask_ + 1);
+  Sync();
 }
 
 std::string Lexicon::NormalizeKey(std::string_view s) {
@@ -135,9 +152,11 @@ void Lexicon::Grow() {
     while (slots_[i].tag != 0) i = (i + 1) & mask_;
     slots_[i] = s;
   }
+  Sync();
 }
 
 Entry& Lexicon::Upsert(std::string_view key) {
+  Own();
   const uint64_t h = Hash(key);
   if (const Entry* found = FindHashed(key, h)) return const_cast<Entry&>(*found);
   if ((entries_.size() + 1) * 4 > slots_.size() * 3) Grow();  // load factor <= 3/4
@@ -148,6 +167,7 @@ Entry& Lexicon::Upsert(std::string_view key) {
   std::char_traits<char>::copy(st.head, key.data(), std::min(key.size(), sizeof(st.head)));
   pool_.append(key);
   entries_.push_back(st);
+  Sync();
   size_t i = h & mask_;
   while (slots_[i].tag != 0) i = (i + 1) & mask_;
   slots_[i] = Slot{static_cast<uint32_t>(h >> 32) | 1u, static_cast<uint32_t>(entries_.size() - 1)};
@@ -170,31 +190,29 @@ void Lexicon::MarkPhrase(std::string_view key) {
 }
 
 void Lexicon::Save(std::string* pool, std::string* entries, std::string* slots) const {
-  *pool = pool_;
-  entries->assign(reinterpret_cast<const char*>(entries_.data()), entries_.size() * sizeof(Stored));
-  slots->assign(reinterpret_cast<const char*>(slots_.data()), slots_.size() * sizeof(Slot));
+  pool->assign(vpool_, viewing_image_ ? image_pool_size_ : pool_.size());
+  entries->assign(reinterpret_cast<const char*>(ventries_), ventries_n_ * sizeof(Stored));
+  slots->assign(reinterpret_cast<const char*>(vslots_), (mask_ + 1) * sizeof(Slot));
 }
 
 bool Lexicon::Load(const Image& image) {
   const size_t n_slots = image.slots.size() / sizeof(Slot);
   if (image.entries.size() % sizeof(Stored) != 0 || image.slots.size() % sizeof(Slot) != 0 ||
-      n_slots == 0 || (n_slots & (n_slots - 1)) != 0) {
+      n_slots == 0 || (n_slots & (n_slots - 1)) != 0 ||
+      reinterpret_cast<uintptr_t>(image.entries.data()) % alignof(Stored) != 0 ||
+      reinterpret_cast<uintptr_t>(image.slots.data()) % alignof(Slot) != 0) {
     return false;
   }
-  pool_.assign(image.pool);
-  entries_.resize(image.entries.size() / sizeof(Stored));
-  std::char_traits<char>::copy(reinterpret_cast<char*>(entries_.data()), image.entries.data(),
-                               image.entries.size());
-  slots_.resize(n_slots);
-  std::char_traits<char>::copy(reinterpret_cast<char*>(slots_.data()), image.slots.data(),
-                               image.slots.size());
+  pool_.clear();
+  entries_.clear();
+  slots_.clear();
+  vpool_ = image.pool.data();
+  image_pool_size_ = image.pool.size();
+  ventries_ = reinterpret_cast<const Stored*>(image.entries.data());
+  ventries_n_ = image.entries.size() / sizeof(Stored);
+  vslots_ = reinterpret_cast<const Slot*>(image.slots.data());
   mask_ = n_slots - 1;
-  for (const Slot& sl : slots_) {
-    if (sl.tag != 0 && sl.index >= entries_.size()) return false;
-  }
-  for (const Stored& e : entries_) {
-    if (static_cast<size_t>(e.key_off) + e.key_len > pool_.size()) return false;
-  }
+  viewing_image_ = true;
   return true;
 }
 

@@ -66,7 +66,9 @@ class Lexicon {
     std::string_view pool, entries, slots;
   };
   void Save(std::string* pool, std::string* entries, std::string* slots) const;
-  // Replaces the contents with an image from Save(). Returns false if it is malformed.
+  // Replaces the contents with an image from Save(), without copying: the image must outlive
+  // the Lexicon (the compiled-in one does). Adding rules later copies it first. Returns false if
+  // it is malformed.
   bool Load(const Image& image);
   // `key` must already be normalised (NormalizeKey). Returns nullptr when absent.
   const Entry* Find(std::string_view key) const {
@@ -76,17 +78,17 @@ class Lexicon {
     size_t i = hash & mask_;
     const uint32_t tag = static_cast<uint32_t>(hash >> 32) | 1u;
     for (;;) {
-      const Slot& s = slots_[i];
+      const Slot& s = vslots_[i];
       if (s.tag == 0) return nullptr;
       if (s.tag == tag) {
-        const Stored& e = entries_[s.index];
+        const Stored& e = ventries_[s.index];
         if (e.key_len == key.size() && KeyEquals(e, key)) return &e.entry;
       }
       i = (i + 1) & mask_;
     }
   }
-  size_t size() const { return entries_.size(); }
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  size_t size() const { return ventries_n_; }
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&vslots_[hash & mask_]); }
 
   // Keys hash word by word, so a phrase's hash is built from its tokens' hashes without
   // rehashing bytes: KeyHash("a b") == Finish(Combine(Combine(kSeed, WordHash("a")), WordHash("b"))).
@@ -151,7 +153,7 @@ class Lexicon {
     if (key.size() <= sizeof(e.head)) {
       return std::char_traits<char>::compare(e.head, key.data(), key.size()) == 0;
     }
-    return std::char_traits<char>::compare(pool_.data() + e.key_off, key.data(), key.size()) == 0;
+    return std::char_traits<char>::compare(vpool_ + e.key_off, key.data(), key.size()) == 0;
   }
   struct Slot {
     uint32_t tag = 0;  // 0 = empty
@@ -161,6 +163,17 @@ class Lexicon {
   void MarkPhrase(std::string_view normalized_key);
 
   void Grow();
+
+  void Own();   // copies a loaded image into the vectors before a change
+  void Sync();  // points the views at the vectors
+
+  // Lookups read through these views: the vectors below, or a loaded image.
+  const Slot* vslots_ = nullptr;
+  const Stored* ventries_ = nullptr;
+  const char* vpool_ = nullptr;
+  size_t ventries_n_ = 0;
+  bool viewing_image_ = false;
+  size_t image_pool_size_ = 0;
 
   std::string pool_;
   std::vector<Stored> entries_;
