@@ -10,6 +10,8 @@
 // `merge_min_size` members whose centroids reach `merge_threshold` are merged (the larger keeps
 // its id). Candidate groups come from an inverted index term -> groups, so the cost of a question
 // is proportional to the posting lists of its few terms, not to the window size.
+// The question's most common terms only add to candidates found through its other terms when
+// they could not, alone, make a group joinable or a rival (an exact bound; docs/faq.md).
 //
 // Questions older than the window are evicted (Evict), which updates document frequencies,
 // centroids and posting lists. Group ids are never reused; a merged-away id resolves to the id it
