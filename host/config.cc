@@ -193,6 +193,8 @@ InstanceConfig ParseInstance(const Reader& r) {
   c.signing_secret = r.Secret("signing_secret");
   c.timestamp_tolerance_s = r.Int("timestamp_tolerance_s", c.timestamp_tolerance_s, 1, 86400 * 7);
   c.base_url = r.String("base_url");
+  if (c.base_url.empty() && c.kind == "zendesk")
+    throw ConfigError{r.Field("base_url"), "is required (https://SUBDOMAIN.zendesk.com)"};
   c.api_email = r.String("api_email");
   c.api_token = r.Secret("api_token");
   c.oauth_token = r.Secret("oauth_token");

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
                                      << R"(,"threads":)" << connections + 8
                                      << R"(,"noop_endpoint":true},"store":{"path":")" << dir
                                      << R"(/bench.db","sync":")" << sync << R"("},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
-                                     << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret"},)"
+                                     << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret","base_url":"http://127.0.0.1:9"},)"
                                      << R"({"name":"ic","kind":"intercom","signing_secret":"bench-intercom-secret"}]})";
 
   pid_t pid = fork();

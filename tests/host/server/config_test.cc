@@ -25,7 +25,7 @@ TEST(ConfigTest, SecretsFromEnvAndFile) {
   setenv("DESKHOOK_TEST_SECRET", "from-env-secret", 1);
   WriteFile(dir.path + "/secret.txt", "from-file-secret\n");
   std::string json = R"({"connectors":[
-    {"name":"a","kind":"zendesk","signing_secret":"${DESKHOOK_TEST_SECRET}"},
+    {"name":"a","kind":"zendesk","signing_secret":"${DESKHOOK_TEST_SECRET}","base_url":"https://a.zendesk.com"},
     {"name":"b","kind":"intercom","signing_secret":{"file":")" + dir.path + R"(/secret.txt"}},
     {"name":"c","kind":"intercom","signing_secret":{"env":"DESKHOOK_TEST_SECRET"}}]})";
   auto c = ParseConfig(json, dir.path);
@@ -50,7 +50,7 @@ TEST(ConfigTest, ErrorsNameTheFieldAndNeverTheSecret) {
   ASSERT_FALSE(port.ok());
   EXPECT_NE(port.status().message().find("http.port"), std::string::npos);
 
-  auto dup = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"x1234"},{"name":"a","kind":"zendesk","signing_secret":"y1234"}]})", "");
+  auto dup = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"x1234","base_url":"https://a.zendesk.com"},{"name":"a","kind":"zendesk","signing_secret":"y1234","base_url":"https://a.zendesk.com"}]})", "");
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.status().message().find("duplicate"), std::string::npos);
 
@@ -74,5 +74,15 @@ TEST(ConfigTest, CheckConfigCommandExitStatus) {
       << "the documented example config must stay valid";
 }
 
+}  // namespace
+}  // namespace deskhook
+
+namespace deskhook {
+namespace {
+TEST(ConfigTest, ZendeskNeedsItsBaseUrl) {
+  auto c = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"x12345"}]})", "");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("connectors[0].base_url"), std::string::npos);
+}
 }  // namespace
 }  // namespace deskhook
