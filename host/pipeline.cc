@@ -121,7 +121,14 @@ void Pipeline::DispatchLoop() {
       notified_ = false;
     }
     // Read committed events strictly in id order; route by ticket so one worker owns a ticket.
+    // Bounded: the backlog stays in the store, not in memory, when processing falls behind.
     for (;;) {
+      if (queued() >= options_.max_queued) {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_; });
+        if (stopping_) return;
+        continue;
+      }
       auto batch = store_->PendingEvents(last_dispatched_, options_.dispatch_batch);
       if (!batch.ok()) {
         log::Error("dispatcher cannot read the store", {{"error", std::string_view(batch.status().ToString())}});

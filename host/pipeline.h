@@ -30,7 +30,8 @@ struct PipelineOptions {
   scripts::RuntimeConfig scripts;
   int dispatch_batch = 512;
   int commit_batch = 64;   // events per worker commit (distinct tickets)
-  int worker_nice = 5;     // processing threads yield to the HTTP threads under overload
+  int worker_nice = 10;    // processing threads yield to the HTTP threads under overload
+  int64_t max_queued = 2048;  // events held in memory across workers; the rest wait in the store
 };
 
 class Pipeline {
