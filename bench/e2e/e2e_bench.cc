@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +163,24 @@ int main(int argc, char** argv) {
   std::printf("saturation: %lld webhooks acknowledged in %.2f s (%.0f/s in); %zu calls reached the helpdesk; "
               "end to end %.0f events/s\n",
               static_cast<long long>(sat.ok), sat.seconds, sat.ok / sat.seconds, got.size(), got.size() / sat_s);
+
+  {
+    // Where every outbox item stands (nothing may be missing: done, or dead with a reason).
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((dir + "/e2e.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT state, COUNT(*), MAX(attempts), MAX(last_error) FROM outbox GROUP BY state", -1, &st, nullptr);
+    std::printf("outbox after saturation:");
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* err = sqlite3_column_text(st, 3);
+      std::printf(" state%d=%lld (max attempts %d%s%s)", sqlite3_column_int(st, 0),
+                  static_cast<long long>(sqlite3_column_int64(st, 1)), sqlite3_column_int(st, 2),
+                  err && *err ? ", e.g. " : "", err ? reinterpret_cast<const char*>(err) : "");
+    }
+    std::printf("\n");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
 
   // 2. Latency at a fixed rate.
   const int64_t lat_first = 5'000'000;
