@@ -24,6 +24,7 @@
 #include <httplib.h>
 
 #include "host/webhook_signer.h"
+#include "bench_util.h"
 #include "load_client.h"
 #include "standin.h"
 
@@ -31,34 +32,6 @@ using namespace deskhook;
 using namespace deskhook::bench;
 
 namespace {
-
-std::string Arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) if (argv[i] == "--" + name) return argv[i + 1];
-  return fallback;
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string RawPost(const std::string& path, const HeaderMap& headers, const std::string& body) {
-  std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n";
-  for (const auto& [k, v] : headers.items()) r += k + ": " + v + "\r\n";
-  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  return r;
-}
 
 // Alternates an angry message (escalation: tag + group + priority + note) and a routine
 // question (routed by topic), each on its own ticket, so every event leads to one call.
@@ -121,21 +94,9 @@ int main(int argc, char** argv) {
       << R"("outbox":{"rate_per_s":100000,"burst":100000,"concurrency":32,"max_in_memory":4096,"poll_batch":4096,"poll_interval_ms":50},)"
       << R"("connectors":[{"name":"zd","kind":"zendesk","signing_secret":"e2e-secret","base_url":"http://127.0.0.1:)"
       << helpdesk_port << R"(","api_email":"bot@example.com","api_token":"e2e-token"}]})";
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl(binary.c_str(), binary.c_str(), "serve", "--config", (dir + "/e2e.json").c_str(), nullptr);
-    _exit(127);
-  }
-  httplib::Client probe("127.0.0.1", port);
-  bool ready = false;
-  for (int i = 0; i < 200 && !ready; ++i) {
-    auto r = probe.Get("/readyz");
-    ready = r && r->status == 200;
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!ready) {
+  pid_t pid = StartServer(binary, dir + "/e2e.json", port);
+  if (pid < 0) {
     std::fprintf(stderr, "deskhook did not start\n");
-    kill(pid, SIGKILL);
     return 1;
   }
   InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "e2e-secret"};

@@ -23,17 +23,13 @@
 #include <httplib.h>
 
 #include "host/webhook_signer.h"
+#include "bench_util.h"
 #include "load_client.h"
 
 using namespace deskhook;
 using namespace deskhook::bench;
 
 namespace {
-
-std::string Arg(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) if (argv[i] == "--" + name) return argv[i + 1];
-  return fallback;
-}
 
 long PeakRssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
@@ -48,14 +44,6 @@ int64_t NowS() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string RawPost(const std::string& path, const HeaderMap& headers, const std::string& body) {
-  std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n";
-  for (const auto& [k, v] : headers.items()) r += k + ": " + v + "\r\n";
-  r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  r += body;
-  return r;
-}
-
 std::string ZendeskBody(int64_t i) {
   return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + std::to_string(100000 + i % 5000) +
          R"(","subject":"Order problem","description":"My order has not arrived yet and I am getting frustrated, this is the second time.","latest_comment":"My order has not arrived yet and I am getting frustrated, this is the second time.","status":"new","priority":"normal","type":"question","tags":"orders","via":"Web form","created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1","requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},"group":{"id":"","name":""},"brand":"Acme"}})";
@@ -66,19 +54,6 @@ std::string IntercomBody(int64_t i) {
          R"(","topic":"conversation.user.created","created_at":1795338000,"data":{"type":"notification_event_data","item":{"type":"conversation","id":")" +
          std::to_string(500000 + i % 5000) +
          R"(","created_at":1795338000,"updated_at":1795338000,"open":true,"state":"open","priority":"not_priority","source":{"type":"conversation","id":"s","delivered_as":"customer_initiated","subject":"","body":"<p>Hi, how do I change the email address on my account? Thanks!</p>","author":{"type":"user","id":"c_1","name":"Jo","email":"jo@example.com"}},"contacts":{"type":"contact.list","contacts":[{"type":"contact","id":"c_1"}]},"tags":{"type":"tag.list","tags":[]},"conversation_parts":{"type":"conversation_part.list","conversation_parts":[],"total_count":0}}}})";
-}
-
-int FreePort() {
-  // Bind port 0, read the port, close: the child binds it a moment later.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 int64_t CountStored(const std::string& db) {
@@ -136,21 +111,9 @@ int main(int argc, char** argv) {
                                      << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret","base_url":"http://127.0.0.1:9"},)"
                                      << R"({"name":"ic","kind":"intercom","signing_secret":"bench-intercom-secret"}]})";
 
-  pid_t pid = fork();
-  if (pid == 0) {
-    execl(binary.c_str(), binary.c_str(), "serve", "--config", (dir + "/bench.json").c_str(), nullptr);
-    _exit(127);
-  }
-  httplib::Client c("127.0.0.1", port);
-  bool ready = false;
-  for (int i = 0; i < 200 && !ready; ++i) {
-    auto r = c.Get("/readyz");
-    ready = r && r->status == 200;
-    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  if (!ready) {
+  pid_t pid = StartServer(binary, dir + "/bench.json", port);
+  if (pid < 0) {
     std::fprintf(stderr, "server did not become ready\n");
-    kill(pid, SIGKILL);
     return 1;
   }
 

@@ -22,19 +22,6 @@ namespace deskhook {
 namespace {
 using namespace deskhook::testing;
 
-int FreePort() {
-  // Bind port 0, read the port, close: the child binds it a moment later.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 pid_t StartServer(const std::string& config) {
   pid_t pid = fork();
   if (pid == 0) {
