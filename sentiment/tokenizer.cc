@@ -261,12 +261,15 @@ class Builder {
     // at either end is its own stripped form and is looked up once, below.
     const bool edges = (Class(buf_[b]) | Class(buf_[e - 1])) & kPunct;
     uint64_t hash = 0;
-    if (buf_[b] == '&' && std::memchr(buf_ + b, ';', e - b)) {
-      // HTML entity such as "&gt;" or "&amp;": punctuation, not a word.
+    // HTML entities such as "&gt;", "&amp;" or a run of them ("&gt;&gt;"): punctuation, not
+    // words.
+    bool entity = false;
+    while (b < e && buf_[b] == '&' && std::memchr(buf_ + b, ';', e - b)) {
       size_t k = b; while (k < e && buf_[k] != ';') ++k;
-      if (k + 1 >= e) { MarkBoundary(false); return; }
+      entity = true;
       b = k + 1;
     }
+    if (entity && b >= e) { MarkBoundary(false); return; }
     if (const Entry* whole = edges ? Lookup(buf_ + b, e - b, &hash) : nullptr) {
       uint8_t flags = caps;
       for (size_t k = b; k < e; ++k) {
@@ -295,6 +298,10 @@ class Builder {
     uint64_t emo_hash = 0;
     const bool eyes = trailing & kEyes;  // emoticons have eyes: ":)", ";-(", "=D"
     for (size_t len = std::min<size_t>(e - we, 4); eyes && len >= 2 && we > wb; --len) {
+      // "[Florida]:" closes a bracket the chunk opened; that is not an emoticon's mouth.
+      const char c0 = buf_[e - len];
+      const char opener = c0 == ']' ? '[' : c0 == ')' ? '(' : c0 == '}' ? '{' : 0;
+      if (opener && std::memchr(buf_ + b, opener, e - len - b)) continue;
       uint64_t h;
       const Entry* found = Lookup(buf_ + e - len, len, &h);
       if (found && (found->flags & Entry::kValence)) {

@@ -24,7 +24,7 @@ struct Token {
     kSentenceEnd = 1 << 3,  // followed by . ! ? or a line break
     kNegatedForm = 1 << 4,  // ends in "n't" (VADER treats any such word as a negator)
     kSymbol = 1 << 5,       // no letters: emoji, emoticon, number
-    kQuestion = 1 << 6,     // followed by '?' 
+    kQuestion = 1 << 6,     // followed by '?'
   };
   const char* p = nullptr;  // normalised (lower-cased) bytes
   uint64_t hash = 0;        // Lexicon::WordHash of those bytes

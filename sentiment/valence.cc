@@ -54,11 +54,17 @@ bool LikeIsVerb(const TokenizedText& tt, size_t i) {
   static constexpr std::string_view kSubjects[] = {
       "you", "we", "they", "he", "she", "people", "really", "do", "does", "did", "don't", "dont",
       "doesn't", "doesnt", "didn't", "didnt", "also", "totally", "actually", "still", "kinda",
-      "always", "never", "not", "u", "ya", "ppl",
+      "always", "never", "u", "ya", "ppl",
       "definitely", "genuinely", "truly", "sorta", "absolutely", "guys", "all", "everyone",
       "everybody", "nobody", "who", "might", "will", "i'll", "can", "could", "should", "may"};
   for (const auto& w : kSubjects) {
     if (p.view() == w) return true;
+  }
+  // "not like" compares ("it's not like I'm jealous", "not like wind") unless an auxiliary
+  // makes it a verb ("I do not like it", "we did not like").
+  if (p.view() == "not" && i >= 2 && !(tt.tokens[i - 2].flags & Token::kClauseEnd)) {
+    const std::string_view a = tt.tokens[i - 2].view();
+    return a == "do" || a == "does" || a == "did" || a == "really" || a == "just";
   }
   return false;
 }
@@ -83,6 +89,10 @@ float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negate
   // Nor do they reach interjections ("no idea lol": the laugh is not negated).
   const bool outside = (t.flags & Token::kSymbol) || (e->flags & Entry::kInterjection);
   const size_t reach = outside ? 0 : 3;
+  // A negator negates the sentiment words after it once: in "don't care don't care" the first
+  // "don't" belongs to the first "care", so once a nearer negator has applied, a negator beyond
+  // another sentiment word does not flip this word back.
+  bool negated = false, passed_word = false;
   for (size_t d = 1; d <= reach && d <= i; ++d) {
     const size_t j = i - d;
     const Token& m = tt.tokens[j];
@@ -90,7 +100,10 @@ float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negate
     const Entry* r = m.consumed ? nullptr : m.rule;
     if (r && (r->flags & Entry::kContrast)) break;
     const bool sentiment_word = r && (r->flags & Entry::kValence) && !(r->flags & kModifierFlags);
-    if (sentiment_word) continue;
+    if (sentiment_word) {
+      passed_word = true;
+      continue;
+    }
     if ((e->flags & Entry::kNegator) && r && (r->flags & Entry::kNegator)) continue;
     if (r && (r->flags & Entry::kBooster)) {
       float s = r->booster * sign;
@@ -98,6 +111,8 @@ float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negate
       v += s * kDecay[d];
     }
     if ((r && (r->flags & Entry::kNegator)) || (!m.consumed && (m.flags & Token::kNegatedForm))) {
+      if (negated && passed_word) continue;
+      negated = true;
       if (d >= 2 && Is(m, "never") &&
           (Is(tt.tokens[j + 1], "so") || Is(tt.tokens[j + 1], "this") ||
            Is(tt.tokens[i - 1], "so") || Is(tt.tokens[i - 1], "this"))) {

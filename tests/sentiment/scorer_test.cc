@@ -147,6 +147,22 @@ TEST_F(ScorerTest, LikeCountsOnlyAsAVerb) {
   EXPECT_EQ(C("I would like a refund"), 0.0);
 }
 
+TEST_F(ScorerTest, NotLikeComparesUnlessAnAuxiliaryMakesItAVerb) {
+  EXPECT_EQ(C("it is not like the old version"), 0.0);
+  EXPECT_EQ(C("execute like lightning not like wind"), 0.0);
+  EXPECT_LT(C("we do not like the new layout"), -0.2);
+  EXPECT_LT(C("we did not like it"), -0.2);
+}
+
+TEST_F(ScorerTest, EachNegatorNegatesItsOwnWordOnce) {
+  // The first "don't" belongs to the first "care": repeating the phrase stays negative.
+  EXPECT_LT(C("don't care"), -0.2);
+  EXPECT_LT(C("don't care don't care"), -0.2);
+  EXPECT_LT(C("don't care don't care don't care"), C("don't care"));
+  // One negator still reaches a coordinated word.
+  EXPECT_LT(C("the agent was not helpful or friendly"), -0.2);
+}
+
 TEST_F(ScorerTest, InflectedAndDroppedGFormsMatch) {
   EXPECT_LT(C("the app crashes"), -0.3);        // crash
   EXPECT_LT(C("it frustrates me"), -0.3);       // frustrate
@@ -157,6 +173,15 @@ TEST_F(ScorerTest, InflectedAndDroppedGFormsMatch) {
 TEST_F(ScorerTest, HtmlEntitiesAreNotWords) {
   // "&gt;" is not the lexicon's "gt" (good times).
   EXPECT_EQ(C("Play &gt; Stop &gt; Rewind"), C("Play > Stop > Rewind"));
+  EXPECT_EQ(C("see this &gt;&gt; http://example.com"), 0.0);  // a run of entities
+  EXPECT_EQ(C("&lt;&lt;&amp;"), 0.0);
+}
+
+TEST_F(ScorerTest, ClosingBracketIsNotAnEmoticonMouth) {
+  // "]:" would be a frown, but here it closes "[" from the same chunk.
+  EXPECT_EQ(C("read the report [Florida]: http://example.com"), 0.0);
+  EXPECT_EQ(C("posted from (Florida): it is long"), 0.0);
+  EXPECT_LT(C("lost my keys ]:"), -0.2);  // a real emoticon still counts
 }
 
 TEST_F(ScorerTest, SentenceFinalThoughIsNotAConcession) {
