@@ -318,6 +318,7 @@ class Builder {
     }
     if (wb < we) {
       uint8_t flags = caps;
+      if (wb > b && buf_[wb - 1] == '@') flags |= Token::kMention;
       if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
         flags |= Token::kNegatedForm;
       }

@@ -25,6 +25,7 @@ struct Token {
     kNegatedForm = 1 << 4,  // ends in "n't" (VADER treats any such word as a negator)
     kSymbol = 1 << 5,       // no letters: emoji, emoticon, number
     kQuestion = 1 << 6,     // followed by '?'
+    kMention = 1 << 7,      // an @handle
   };
   const char* p = nullptr;  // normalised (lower-cased) bytes
   uint64_t hash = 0;        // Lexicon::WordHash of those bytes

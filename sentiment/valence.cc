@@ -137,6 +137,58 @@ float TokenValence(const TokenizedText& tt, size_t i, bool cap_diff, int* negate
   return v;
 }
 
+// Questions that ask for information ("Any good films on?", "What time is a good time to
+// call?", "Is it a free update?") do not assert the sentiment of their words: the words are in
+// an irrealis context (Taboada et al. 2011, "irrealis blocking"). Questions opened by "why" or
+// "how" are left alone: they are as often complaints or exclamations ("why is it so slow?",
+// "how cool is that?"), and so are questions with emphasis, which are rhetorical ("what the hell
+// is going on?", "did you even READ it?", "can you really believe this?").
+bool Emphatic(const TokenizedText& tt, size_t b, size_t e, bool cap_diff) {
+  for (size_t k = b; k < e; ++k) {
+    const Token& t = tt.tokens[k];
+    if (cap_diff && (t.flags & Token::kAllCaps) && !(t.flags & Token::kSymbol)) return true;
+    const Entry* r = t.consumed ? nullptr : t.rule;
+    if (!r) continue;
+    if ((r->flags & Entry::kBooster) && r->booster > 0) return true;
+    if ((r->flags & Entry::kValence) && std::fabs(r->valence) >= 3.0f) return true;
+    if (Is(t, "even")) return true;
+  }
+  return false;
+}
+
+void BlockQuestions(const TokenizedText& tt, bool cap_diff, float* valence) {
+  static constexpr std::string_view kOpeners[] = {
+      "what", "what's", "whats", "which", "where", "where's", "when", "when's", "who", "who's",
+      "whose", "is", "are", "do", "does", "did", "can", "could", "would", "will", "should",
+      "shall", "any", "anyone", "anybody", "anything", "have", "has"};
+  size_t b = 0;
+  for (size_t i = 0; i < tt.count; ++i) {
+    const Token& t = tt.tokens[i];
+    if (!(t.flags & Token::kSentenceEnd) && i + 1 != tt.count) continue;
+    const size_t e = i + 1;
+    size_t first = b;
+    while (first < e && ((tt.tokens[first].flags & Token::kMention) ||
+                         Is(tt.tokens[first], "rt"))) {
+      ++first;
+    }
+    bool info_question = false;
+    if ((t.flags & Token::kQuestion) && first < e) {
+      for (const auto& w : kOpeners) {
+        if (tt.tokens[first].view() == w) {
+          info_question = true;
+          break;
+        }
+      }
+    }
+    if (info_question && !Emphatic(tt, b, e, cap_diff)) {
+      for (size_t k = b; k < e; ++k) {
+        if (!(tt.tokens[k].flags & Token::kSymbol)) valence[k] = 0;
+      }
+    }
+    b = e;
+  }
+}
+
 // "but" and its kin: within the sentence, before x0.5 and after x1.5. A sentence that opens
 // with "but" contrasts with the previous sentence. "although" discounts its own clause.
 void ApplyContrast(const TokenizedText& tt, float* valence) {
@@ -199,6 +251,7 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
                      : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
   }
   ApplyContrast(tt, valence);
+  BlockQuestions(tt, cap_diff, valence);
   double sum = 0, pos_sum = 0, neg_sum = 0;
   int neutral = 0;
   for (size_t i = 0; i < n; ++i) {

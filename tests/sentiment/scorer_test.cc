@@ -177,6 +177,21 @@ TEST_F(ScorerTest, HtmlEntitiesAreNotWords) {
   EXPECT_EQ(C("&lt;&lt;&amp;"), 0.0);
 }
 
+TEST_F(ScorerTest, InformationQuestionsDoNotAssertTheirWords) {
+  EXPECT_EQ(C("Any good films on this week?"), 0.0);
+  EXPECT_EQ(C("@acme what time is a good time to call tomorrow?"), 0.0);
+  EXPECT_EQ(C("Is it a bad idea to reinstall the app?"), 0.0);
+  // Only the question sentence is blocked.
+  EXPECT_GT(C("Great update. Is there a free trial?"), 0.3);
+  // Statements, "why"/"how" questions and emphatic (rhetorical) questions keep their sentiment.
+  EXPECT_GT(C("It is a good time to call"), 0.3);
+  EXPECT_LT(C("Why is it so bad?"), -0.3);
+  EXPECT_LT(C("What the hell is wrong with this app?"), -0.3);
+  EXPECT_LT(C("Did you even read my terrible review?"), -0.3);
+  EXPECT_LT(C("Is it really that bad?"), -0.3);
+  EXPECT_GT(C("@acme did you get my thank you card? :)"), 0.2);  // emoticons still count
+}
+
 TEST_F(ScorerTest, ClosingBracketIsNotAnEmoticonMouth) {
   // "]:" would be a frown, but here it closes "[" from the same chunk.
   EXPECT_EQ(C("read the report [Florida]: http://example.com"), 0.0);
