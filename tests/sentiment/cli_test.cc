@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace {
 
 struct CliRun {
@@ -18,7 +20,8 @@ struct CliRun {
 };
 
 CliRun Score(const std::string& input, const std::string& flags = "") {
-  const std::string in_path = ::testing::TempDir() + "deskhook_score_in.txt";
+  // Unique per process: ctest runs this binary's tests in parallel processes.
+  const std::string in_path = ::testing::TempDir() + "deskhook_score_in_" + std::to_string(::getpid()) + ".txt";
   {
     std::ofstream f(in_path, std::ios::binary);
     f << input;
