@@ -127,12 +127,10 @@ void AdminApi::Register(httplib::Server& s) {
       entries.push_back(json::object{{"stage", l.stage}, {"time_ms", l.time_ms}, {"record", ParseOrString(l.record_json)}});
     }
     v.as_object()["decision_log"] = std::move(entries);
-    Result<std::vector<OutboxItem>> items = store_->ListOutbox(std::nullopt, 1000);
+    Result<std::vector<OutboxItem>> items = store_->OutboxForEvent(id);
     json::array calls;
     if (items.ok()) {
-      for (const auto& i : *items) {
-        if (i.event_id == id) calls.push_back(json::parse(OutboxItemJson(i)));
-      }
+      for (const auto& i : *items) calls.push_back(json::parse(OutboxItemJson(i)));
     }
     v.as_object()["outbox"] = std::move(calls);
     res.set_content(json::serialize(v), "application/json");

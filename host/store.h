@@ -156,6 +156,7 @@ class Store {
   // In id order (oldest first); all states when `state` is empty.
   Result<std::vector<OutboxItem>> ListOutbox(std::optional<OutboxState> state, int limit);
   Result<OutboxItem> GetOutbox(int64_t id);
+  Result<std::vector<OutboxItem>> OutboxForEvent(int64_t event_id);  // in seq order
   // Writes state, attempts, next_attempt_ms, last_status, last_error and updated_ms (now when
   // item.updated_ms is 0) of item.id. NotFound for an unknown id.
   Status UpdateOutbox(const OutboxItem& item);

@@ -122,6 +122,11 @@ Result<std::vector<OutboxItem>> Store::ListOutbox(std::optional<OutboxState> sta
   });
 }
 
+Result<std::vector<OutboxItem>> Store::OutboxForEvent(int64_t event_id) {
+  static const std::string sql = std::string(kOutboxColumns) + "WHERE event_id = ?1 ORDER BY seq";
+  return QueryOutbox(impl_->readers, sql.c_str(), [&](Cursor& c) { c.Bind(1, event_id); });
+}
+
 Result<OutboxItem> Store::GetOutbox(int64_t id) {
   static const std::string sql = std::string(kOutboxColumns) + "WHERE id = ?1";
   auto rows = QueryOutbox(impl_->readers, sql.c_str(), [&](Cursor& c) { c.Bind(1, id); });
