@@ -1,5 +1,6 @@
 #include "sentiment/lexicon.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -171,6 +172,7 @@ Entry& Lexicon::Upsert(std::string_view key) {
   size_t i = h & mask_;
   while (slots_[i].tag != 0) i = (i + 1) & mask_;
   slots_[i] = Slot{static_cast<uint32_t>(h >> 32) | 1u, static_cast<uint32_t>(entries_.size() - 1)};
+  FilterAdd(slots_[i].tag);
   return entries_.back().entry;
 }
 
@@ -213,7 +215,15 @@ bool Lexicon::Load(const Image& image) {
   vslots_ = reinterpret_cast<const Slot*>(image.slots.data());
   mask_ = n_slots - 1;
   viewing_image_ = true;
+  RebuildFilter();
   return true;
+}
+
+void Lexicon::RebuildFilter() {
+  std::fill(filter_.begin(), filter_.end(), 0);
+  for (size_t i = 0; i <= mask_; ++i) {
+    if (vslots_[i].tag != 0) FilterAdd(vslots_[i].tag);
+  }
 }
 
 bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::string* error) {

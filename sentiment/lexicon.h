@@ -75,8 +75,11 @@ class Lexicon {
     return FindHashed(key, Hash(key));
   }
   const Entry* FindHashed(std::string_view key, uint64_t hash) const {
-    size_t i = hash & mask_;
     const uint32_t tag = static_cast<uint32_t>(hash >> 32) | 1u;
+    // Most tokens are not in the dictionary: a filter small enough for the L1/L2 cache answers
+    // most of those without touching the slot table.
+    if (!MayContain(tag)) return nullptr;
+    size_t i = hash & mask_;
     for (;;) {
       const Slot& s = vslots_[i];
       if (s.tag == 0) return nullptr;
@@ -88,7 +91,11 @@ class Lexicon {
     }
   }
   size_t size() const { return ventries_n_; }
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&vslots_[hash & mask_]); }
+  void Prefetch(uint64_t hash) const {
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32) | 1u;
+    __builtin_prefetch(&filter_[FilterBit(tag) >> 6]);
+    __builtin_prefetch(&vslots_[hash & mask_]);
+  }
 
   // Keys hash word by word, so a phrase's hash is built from its tokens' hashes without
   // rehashing bytes: KeyHash("a b") == Finish(Combine(Combine(kSeed, WordHash("a")), WordHash("b"))).
@@ -151,7 +158,11 @@ class Lexicon {
   };
   bool KeyEquals(const Stored& e, std::string_view key) const {
     if (key.size() <= sizeof(e.head)) {
-      return std::char_traits<char>::compare(e.head, key.data(), key.size()) == 0;
+      // Inline: a call to memcmp for a few bytes costs more than the comparison.
+      for (size_t k = 0; k < key.size(); ++k) {
+        if (e.head[k] != key[k]) return false;
+      }
+      return true;
     }
     return std::char_traits<char>::compare(vpool_ + e.key_off, key.data(), key.size()) == 0;
   }
@@ -159,6 +170,20 @@ class Lexicon {
     uint32_t tag = 0;  // 0 = empty
     uint32_t index = 0;
   };
+  // Membership filter over the slots' tags (one bit per tag value modulo kFilterBits): no false
+  // negatives, about 9% false positives at 24,000 keys. Built from the slots, so a loaded image
+  // needs no rehashing.
+  static constexpr size_t kFilterBits = size_t{1} << 18;  // 32 KiB
+  static size_t FilterBit(uint32_t tag) { return (tag >> 1) & (kFilterBits - 1); }
+  bool MayContain(uint32_t tag) const {
+    const size_t b = FilterBit(tag);
+    return (filter_[b >> 6] >> (b & 63)) & 1;
+  }
+  void FilterAdd(uint32_t tag) {
+    const size_t b = FilterBit(tag);
+    filter_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  void RebuildFilter();
   Entry& Upsert(std::string_view normalized_key);
   void MarkPhrase(std::string_view normalized_key);
 
@@ -178,6 +203,7 @@ class Lexicon {
   std::string pool_;
   std::vector<Stored> entries_;
   std::vector<Slot> slots_;  // load factor <= 3/4
+  std::vector<uint64_t> filter_ = std::vector<uint64_t>(kFilterBits / 64);
   size_t mask_ = 0;
 };
 

@@ -148,16 +148,16 @@ class Builder {
   }
 
   // An inflected form of a sentiment word ("crashes", "annoyed", "hating"): the base's entry.
+  // The quick rejections are inlined; InflectedSlow tries the endings.
   const Entry* Inflected(const char* p, size_t n) const {
     if (n < 5 || n > 30) return nullptr;
     switch (p[n - 1]) {  // only these endings can be inflections handled below
       case 's': case 'd': case 'g': case 'n': case 'r': case 't': case '\'': break;
       default: return nullptr;
     }
-    for (size_t k = 0; k < n; ++k) {  // words only: not "@anonymous", URLs or numbers
-      if (!(Class(p[k]) & kLower) && p[k] != '\'') return nullptr;
-    }
-    char tmp[40];
+    return InflectedSlow(p, n);
+  }
+  __attribute__((noinline)) const Entry* InflectedSlow(const char* p, size_t n) const {
     auto ends = [&](std::string_view suf) {
       const size_t k = suf.size();
       if (n <= k + 2) return false;
@@ -166,12 +166,25 @@ class Builder {
       }
       return true;
     };
+    // Most words have none of the endings below: settle that before scanning the whole word.
+    const bool candidate =
+        ends("s") || ends("ed") || ends("ing") || ends("in") || ends("in'") || ends("er") ||
+        ends("est");  // covers every ending tested below ("ies", "es", "ied", "iest", "ier")
+    if (!candidate) return nullptr;
+    for (size_t k = 0; k < n; ++k) {  // words only: not "@anonymous", URLs or numbers
+      if (!(Class(p[k]) & kLower) && p[k] != '\'') return nullptr;
+    }
+    char tmp[40];
     auto attempt = [&](size_t cut, const char* add) -> const Entry* {
       const size_t base = n - cut, extra = std::strlen(add);
-      std::memcpy(tmp, p, base);
-      std::memcpy(tmp + base, add, extra);
+      const char* key = p;  // a plain cut is a prefix of the word: no copy
+      if (extra) {
+        std::memcpy(tmp, p, base);
+        std::memcpy(tmp + base, add, extra);
+        key = tmp;
+      }
       uint64_t h;
-      const Entry* e = Lookup(tmp, base + extra, &h);
+      const Entry* e = Lookup(key, base + extra, &h);
       return e && (e->flags & Entry::kValence) && std::fabs(e->valence) >= 1.0f &&
              !(e->flags & (Entry::kBooster | Entry::kNegator)) ? e : nullptr;
     };

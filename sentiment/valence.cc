@@ -243,15 +243,25 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
     if (!t.consumed && t.entry && (t.entry->flags & Entry::kPrefix)) MatchPhrase(lex, tt, i);
   }
   const bool cap_diff = tt.all_caps > 0 && static_cast<size_t>(tt.all_caps) < n;
+  // Which of the sentence-level passes below can change anything: contrast needs a "but" or
+  // "although" rule, question blocking a question mark. Most messages have neither.
+  uint16_t rule_flags = 0;
+  uint8_t token_flags = 0;
   for (size_t i = 0; i < n; ++i) {
     if (negated_from) negated_from[i] = -1;
     const Token& t = tt.tokens[i];
-    valence[i] = (t.consumed || !t.rule || !(t.rule->flags & Entry::kValence))
+    token_flags |= t.flags;
+    if (t.consumed || !t.rule) {
+      valence[i] = 0.f;
+      continue;
+    }
+    rule_flags |= t.rule->flags;
+    valence[i] = !(t.rule->flags & Entry::kValence)
                      ? 0.f
                      : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
   }
-  ApplyContrast(tt, valence);
-  BlockQuestions(tt, cap_diff, valence);
+  if (rule_flags & (Entry::kContrast | Entry::kConcession)) ApplyContrast(tt, valence);
+  if (token_flags & Token::kQuestion) BlockQuestions(tt, cap_diff, valence);
   double sum = 0, pos_sum = 0, neg_sum = 0;
   int neutral = 0;
   for (size_t i = 0; i < n; ++i) {

@@ -48,7 +48,7 @@ const Entry* LongestPhrase(const Lexicon& lex, const TokenizedText& tt, size_t i
   if (!first.entry || !(first.entry->flags & Entry::kPrefix)) return nullptr;
   char key[256];
   if (first.len > sizeof(key)) return nullptr;
-  std::char_traits<char>::copy(key, first.p, first.len);
+  for (size_t c = 0; c < first.len; ++c) key[c] = first.p[c];  // short: no memcpy call
   size_t len = first.len;
   uint64_t h = Lexicon::Combine(Lexicon::kSeed, first.hash);
   const Entry* best = nullptr;
@@ -57,7 +57,7 @@ const Entry* LongestPhrase(const Lexicon& lex, const TokenizedText& tt, size_t i
     const Token& w = tt.tokens[k];
     if (len + 1 + w.len > sizeof(key)) break;
     key[len++] = ' ';
-    std::char_traits<char>::copy(key + len, w.p, w.len);
+    for (size_t c = 0; c < w.len; ++c) key[len + c] = w.p[c];
     len += w.len;
     h = Lexicon::Combine(h, w.hash);
     const Entry* e = lex.FindHashed(std::string_view(key, len), Lexicon::Finish(h));
