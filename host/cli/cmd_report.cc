@@ -56,7 +56,8 @@ int Report(const std::vector<std::string>& args) {
   for (const auto& item : *outbox) calls_by_event[item.event_id].push_back(&item);
 
   for (const auto& [key, evs] : by_ticket) {
-    std::printf("\n%s ticket %s (%zu event%s)\n", key.first.c_str(), key.second.c_str(), evs.size(), evs.size() == 1 ? "" : "s");
+    if (key.second.empty()) std::printf("\n%s (not about one ticket: FAQ drafts)\n", key.first.c_str());
+    else std::printf("\n%s ticket %s (%zu event%s)\n", key.first.c_str(), key.second.c_str(), evs.size(), evs.size() == 1 ? "" : "s");
     for (const auto& e : evs) {
       const char* state = e.state == EventState::kDone ? "done" : e.state == EventState::kPending ? "pending"
                         : e.state == EventState::kSkipped ? "skipped" : "failed";
@@ -80,6 +81,10 @@ int Report(const std::vector<std::string>& args) {
           std::printf("    trend: %lld message(s), ewma %+.2f, slope %+.2f%s\n", static_cast<long long>(t.at("messages").to_number<int64_t>()),
                       t.at("ewma").to_number<double>(), t.at("slope").to_number<double>(),
                       t.at("escalating").as_bool() ? ", ESCALATING" : "");
+        } else if (entry.stage == "faq_draft") {
+          std::printf("    FAQ draft (%s): \"%s\"\n", Str(o.at("source")).c_str(), Str(o.at("title")).c_str());
+        } else if (entry.stage == "override") {
+          std::printf("    override by %s: %s\n", Str(o.at("by")).c_str(), Str(o.at("decisions")).c_str());
         } else if (entry.stage == "similar") {
           std::printf("    similar questions: %s in group %s\n", Str(o.at("count")).c_str(), Str(o.at("group")).c_str());
         } else if (entry.stage == "script") {
