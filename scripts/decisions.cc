@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include <boost/json.hpp>
+#include "scripts/json_writer.h"
 
 namespace deskhook::scripts {
-namespace json = boost::json;
 
 std::string_view ActionName(ActionKind k) {
   switch (k) {
@@ -97,37 +96,47 @@ void MergeFallback(const DecisionSet& fallback, DecisionSet* d) {
 
 std::string ActionsJson(const std::vector<Action>& actions) {
   if (actions.empty()) return "[]";
-  unsigned char buffer[4096];
-  json::monotonic_resource mr(buffer, sizeof(buffer));  // one event's small JSON: no malloc per node
-  json::array out(&mr);
-  out.reserve(actions.size());
-  for (const auto& a : actions) {
-    json::object o(&mr);
-    o["action"] = ActionName(a.kind);
+  std::string o;
+  o.reserve(64 * actions.size());
+  o.push_back('[');
+  for (size_t i = 0; i < actions.size(); ++i) {
+    const Action& a = actions[i];
+    if (i > 0) o.push_back(',');
+    o.append("{\"action\":");
+    jsonw::Str(&o, ActionName(a.kind));
+    auto field = [&o](std::string_view key, const std::string& v) {
+      o.push_back(',');
+      jsonw::Key(&o, key);
+      jsonw::Str(&o, v);
+    };
     switch (a.kind) {
       case ActionKind::kAssign:
-        if (!a.group.empty()) o["group"] = a.group;
-        if (!a.agent.empty()) o["agent"] = a.agent;
+        if (!a.group.empty()) field("group", a.group);
+        if (!a.agent.empty()) field("agent", a.agent);
         break;
       case ActionKind::kTag:
-      case ActionKind::kUntag: {
-        json::array tags(&mr);
-        for (const auto& t : a.tags) tags.emplace_back(t);
-        o["tags"] = std::move(tags);
+      case ActionKind::kUntag:
+        o.append(",\"tags\":[");
+        for (size_t j = 0; j < a.tags.size(); ++j) {
+          if (j > 0) o.push_back(',');
+          jsonw::Str(&o, a.tags[j]);
+        }
+        o.push_back(']');
         break;
-      }
-      case ActionKind::kNote: o["text"] = a.text; break;
-      case ActionKind::kPriority: o["level"] = a.text; break;
-      case ActionKind::kEscalate: o["reason"] = a.text; break;
+      case ActionKind::kNote: field("text", a.text); break;
+      case ActionKind::kPriority: field("level", a.text); break;
+      case ActionKind::kEscalate: field("reason", a.text); break;
       case ActionKind::kDraftFaq:
-        o["title"] = a.text;
-        o["body"] = a.body;
+        field("title", a.text);
+        field("body", a.body);
         break;
     }
-    o["line"] = a.line;
-    out.push_back(std::move(o));
+    o.append(",\"line\":");
+    jsonw::Int(&o, a.line);
+    o.push_back('}');
   }
-  return json::serialize(out);
+  o.push_back(']');
+  return o;
 }
 
 }  // namespace deskhook::scripts

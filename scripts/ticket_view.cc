@@ -2,10 +2,9 @@
 
 #include <array>
 
-#include <boost/json.hpp>
+#include "scripts/json_writer.h"
 
 namespace deskhook::scripts {
-namespace json = boost::json;
 
 namespace {
 
@@ -14,77 +13,135 @@ constexpr std::array<std::string_view, static_cast<size_t>(Field::kCount)> kName
     "url",        "group_id",   "group_name", "created_at", "updated_at", "requester", "assignee",
     "tags",       "tagged",     "messages", "latest",   "text",    "sentiment", "similar"};
 
-json::object PersonJson(const Person& p) {
-  return json::object{{"id", p.id}, {"name", p.name}, {"email", p.email}};
+void PersonJson(std::string* o, const Person& p) {
+  o->append("{\"id\":");
+  jsonw::Str(o, p.id);
+  o->append(",\"name\":");
+  jsonw::Str(o, p.name);
+  o->append(",\"email\":");
+  jsonw::Str(o, p.email);
+  o->push_back('}');
 }
 
-json::array StringsJson(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
+void StringsJson(std::string* o, const std::vector<std::string>& v) {
+  o->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) o->push_back(',');
+    jsonw::Str(o, v[i]);
+  }
+  o->push_back(']');
 }
 
-json::object MessageJson(const Message& m, bool with_body) {
-  json::object o{{"id", m.id}, {"role", AuthorRoleName(m.role)}, {"author_id", m.author_id},
-                 {"time", m.time_ms}, {"public", m.is_public}};
-  if (with_body) o["body"] = m.body;
-  else o["body_bytes"] = m.body.size();
-  return o;
+void MessageJson(std::string* o, const Message& m, bool with_body) {
+  o->append("{\"id\":");
+  jsonw::Str(o, m.id);
+  o->append(",\"role\":");
+  jsonw::Str(o, AuthorRoleName(m.role));
+  o->append(",\"author_id\":");
+  jsonw::Str(o, m.author_id);
+  o->append(",\"time\":");
+  jsonw::Int(o, m.time_ms);
+  o->append(",\"public\":");
+  jsonw::Bool(o, m.is_public);
+  if (with_body) {
+    o->append(",\"body\":");
+    jsonw::Str(o, m.body);
+  } else {
+    o->append(",\"body_bytes\":");
+    jsonw::Int(o, static_cast<int64_t>(m.body.size()));
+  }
+  o->push_back('}');
 }
 
-json::object SentimentJson(const EventContext& e) {
+void SentimentJson(std::string* o, const EventContext& e) {
   const auto& s = e.sentiment;
   const auto& tr = e.trend;
-  json::array terms;
-  for (const auto& t : s.terms) {
-    terms.push_back(json::object{{"text", t.text}, {"weight", t.weight}, {"signal", t.signal}});
+  const std::pair<std::string_view, double> scores[] = {
+      {"compound", s.compound},       {"pos", s.pos},         {"neg", s.neg},
+      {"neu", s.neu},                 {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
+      {"wants_human", s.wants_human}, {"urgency", s.urgency}};
+  o->push_back('{');
+  for (const auto& [k, v] : scores) {
+    jsonw::Key(o, k);
+    jsonw::Double(o, v);
+    o->push_back(',');
   }
-  return json::object{
-      {"compound", s.compound}, {"pos", s.pos}, {"neg", s.neg}, {"neu", s.neu},
-      {"frustration", s.frustration}, {"churn_risk", s.churn_risk}, {"wants_human", s.wants_human},
-      {"urgency", s.urgency}, {"escalating", tr.escalating},
-      {"trend", json::object{{"messages", tr.messages}, {"last", tr.last}, {"ewma", tr.ewma},
-                             {"slope", tr.slope}, {"min", tr.min}, {"escalating", tr.escalating}}},
-      {"terms", std::move(terms)}};
+  o->append("\"escalating\":");
+  jsonw::Bool(o, tr.escalating);
+  o->append(",\"trend\":{\"messages\":");
+  jsonw::Int(o, tr.messages);
+  o->append(",\"last\":");
+  jsonw::Double(o, tr.last);
+  o->append(",\"ewma\":");
+  jsonw::Double(o, tr.ewma);
+  o->append(",\"slope\":");
+  jsonw::Double(o, tr.slope);
+  o->append(",\"min\":");
+  jsonw::Double(o, tr.min);
+  o->append(",\"escalating\":");
+  jsonw::Bool(o, tr.escalating);
+  o->append("},\"terms\":[");
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    const auto& t = s.terms[i];
+    if (i > 0) o->push_back(',');
+    o->append("{\"text\":");
+    jsonw::Str(o, t.text);
+    o->append(",\"weight\":");
+    jsonw::Double(o, static_cast<double>(t.weight));
+    o->append(",\"signal\":");
+    jsonw::Str(o, t.signal);
+    o->push_back('}');
+  }
+  o->append("]}");
 }
 
-json::value FieldJson(const EventContext& e, Field f, bool full) {
+// Appends the JSON of t.<f> as scripts saw it.
+void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
   const Ticket& t = *e.ticket;
   switch (f) {
-    case Field::kEvent: return json::string(EventKindName(e.kind));
-    case Field::kInstance: return json::string(t.instance);
-    case Field::kPlatform: return json::string(t.platform);
-    case Field::kId: return json::string(t.id);
-    case Field::kSubject: return json::string(t.subject);
-    case Field::kStatus: return json::string(t.status);
-    case Field::kPriority: return json::string(t.priority);
-    case Field::kChannel: return json::string(t.channel);
-    case Field::kUrl: return json::string(t.url);
-    case Field::kGroupId: return json::string(t.group_id);
-    case Field::kGroupName: return json::string(t.group_name);
-    case Field::kCreatedAt: return t.created_at_ms;
-    case Field::kUpdatedAt: return t.updated_at_ms;
-    case Field::kRequester: return PersonJson(t.requester);
-    case Field::kAssignee: return PersonJson(t.assignee);
+    case Field::kEvent: return jsonw::Str(o, EventKindName(e.kind));
+    case Field::kInstance: return jsonw::Str(o, t.instance);
+    case Field::kPlatform: return jsonw::Str(o, t.platform);
+    case Field::kId: return jsonw::Str(o, t.id);
+    case Field::kSubject: return jsonw::Str(o, t.subject);
+    case Field::kStatus: return jsonw::Str(o, t.status);
+    case Field::kPriority: return jsonw::Str(o, t.priority);
+    case Field::kChannel: return jsonw::Str(o, t.channel);
+    case Field::kUrl: return jsonw::Str(o, t.url);
+    case Field::kGroupId: return jsonw::Str(o, t.group_id);
+    case Field::kGroupName: return jsonw::Str(o, t.group_name);
+    case Field::kCreatedAt: return jsonw::Int(o, t.created_at_ms);
+    case Field::kUpdatedAt: return jsonw::Int(o, t.updated_at_ms);
+    case Field::kRequester: return PersonJson(o, t.requester);
+    case Field::kAssignee: return PersonJson(o, t.assignee);
     case Field::kTags:
-    case Field::kTagged: return StringsJson(t.tags);
-    case Field::kMessages: {
-      json::array a;
-      for (const auto& m : t.messages) a.push_back(MessageJson(m, full));
-      return a;
-    }
-    case Field::kLatest: {
-      const Message* m = LatestCustomerMessage(t);
-      return m ? json::value(MessageJson(*m, full)) : json::value(nullptr);
-    }
-    case Field::kText: return json::string(EventText(e));
-    case Field::kSentiment: return SentimentJson(e);
+    case Field::kTagged: return StringsJson(o, t.tags);
+    case Field::kMessages:
+      o->push_back('[');
+      for (size_t i = 0; i < t.messages.size(); ++i) {
+        if (i > 0) o->push_back(',');
+        MessageJson(o, t.messages[i], full);
+      }
+      o->push_back(']');
+      return;
+    case Field::kLatest:
+      if (const Message* m = LatestCustomerMessage(t)) MessageJson(o, *m, full);
+      else o->append("null");
+      return;
+    case Field::kText: return jsonw::Str(o, EventText(e));
+    case Field::kSentiment: return SentimentJson(o, e);
     case Field::kSimilar:
-      return json::object{{"count", e.similar.count}, {"group_id", e.similar.group_id},
-                          {"examples", StringsJson(e.similar.examples)}};
+      o->append("{\"count\":");
+      jsonw::Int(o, e.similar.count);
+      o->append(",\"group_id\":");
+      jsonw::Str(o, e.similar.group_id);
+      o->append(",\"examples\":");
+      StringsJson(o, e.similar.examples);
+      o->push_back('}');
+      return;
     case Field::kCount: break;
   }
-  return nullptr;
+  o->append("null");
 }
 
 }  // namespace
@@ -114,9 +171,8 @@ std::string_view EventText(const EventContext& event) {
 const std::string& FieldJsonCache::Get(Field f) {
   const auto i = static_cast<size_t>(f);
   if (!(have_ & (1u << i))) {
-    unsigned char buffer[4096];
-    json::monotonic_resource mr(buffer, sizeof(buffer));
-    parts_[i] = json::serialize(json::value(FieldJson(event_, f, false), &mr));
+    parts_[i].clear();
+    FieldJson(&parts_[i], event_, f, false);
     have_ |= 1u << i;
   }
   return parts_[i];

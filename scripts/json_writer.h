@@ -1,0 +1,68 @@
+// Appends JSON text straight to a std::string, for the decision-log records built on every
+// event (building boost::json values first and serialising them cost more than the scripts).
+// Output is byte-for-byte what boost::json::serialize prints for the same values: same string
+// escapes, and numbers through boost's own formatters.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/json/detail/config.hpp>  // format.hpp needs its macros first
+#include <boost/json/detail/format.hpp>
+
+namespace deskhook::scripts::jsonw {
+
+inline void Str(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t run = 0;  // start of the pending run of characters that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    char esc = 0;
+    switch (c) {
+      case '"': esc = '"'; break;
+      case '\\': esc = '\\'; break;
+      case '\b': esc = 'b'; break;
+      case '\f': esc = 'f'; break;
+      case '\n': esc = 'n'; break;
+      case '\r': esc = 'r'; break;
+      case '\t': esc = 't'; break;
+      default:
+        if (c >= 0x20) continue;
+        esc = 'u';
+    }
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    out->push_back('\\');
+    out->push_back(esc);
+    if (esc == 'u') {
+      out->append("00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    }
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+inline void Int(std::string* out, int64_t v) {
+  char buf[32];
+  out->append(buf, boost::json::detail::format_int64(buf, v));
+}
+
+inline void Double(std::string* out, double v) {
+  char buf[64];
+  out->append(buf, boost::json::detail::format_double(buf, v));
+}
+
+inline void Bool(std::string* out, bool v) { out->append(v ? "true" : "false"); }
+
+// `"key":` (keys are plain ASCII literals: no escaping).
+inline void Key(std::string* out, std::string_view k) {
+  out->push_back('"');
+  out->append(k);
+  out->append("\":");
+}
+
+}  // namespace deskhook::scripts::jsonw
