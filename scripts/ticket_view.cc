@@ -180,7 +180,13 @@ const std::string& FieldJsonCache::Get(Field f) {
 
 std::string FieldJsonCache::Object(uint32_t mask) {
   if (mask == 0 || event_.ticket == nullptr) return "{}";
-  std::string out = "{";
+  size_t size = 2;
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    if (mask & (1u << i)) size += kNames[i].size() + 4 + Get(static_cast<Field>(i)).size();
+  }
+  std::string out;
+  out.reserve(size);
+  out += '{';
   for (size_t i = 0; i < kNames.size(); ++i) {
     if (!(mask & (1u << i))) continue;
     if (out.size() > 1) out += ',';
