@@ -32,18 +32,7 @@ StoredEvent ReadEvent(const Cursor& c) {
 // Runs `sql` (a kEventColumns query) with `bind` applied and collects the rows.
 template <typename Bind>
 Result<std::vector<StoredEvent>> QueryEvents(store_internal::ReaderPool& readers, const char* sql, Bind bind) {
-  std::vector<StoredEvent> out;
-  Status st = readers.With([&](Conn& conn) {
-    auto stmt = conn.Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
-    Cursor c(*stmt);
-    bind(c);
-    int rc;
-    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(ReadEvent(c));
-    return store_internal::SqlStatus(conn.db(), rc, "read events");
-  });
-  if (!st.ok()) return st;
-  return out;
+  return store_internal::QueryRows<StoredEvent>(readers, sql, bind, ReadEvent, "read events");
 }
 
 Result<int64_t> QueryCount(store_internal::ReaderPool& readers, const char* sql) {

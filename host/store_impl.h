@@ -76,6 +76,24 @@ Status InsertOutboxCall(Conn& conn, int64_t event_id, int seq, const std::string
                         const std::string& ticket_id, const ApiCall& call, int64_t now_ms);
 // Deletes expired body-hash dedupe rows and kv entries; bounded work per call.
 Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms);
+
+// Runs `sql` on a reader with `bind` applied and turns each row into a T with `read_row`.
+template <typename T, typename Bind, typename ReadRow>
+Result<std::vector<T>> QueryRows(ReaderPool& readers, const char* sql, Bind bind, ReadRow read_row,
+                                 const char* what) {
+  std::vector<T> out;
+  Status st = readers.With([&](Conn& conn) {
+    auto stmt = conn.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    bind(c);
+    int rc;
+    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(read_row(c));
+    return SqlStatus(conn.db(), rc, what);
+  });
+  if (!st.ok()) return st;
+  return out;
+}
 }  // namespace store_internal
 
 }  // namespace deskhook

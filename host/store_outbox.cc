@@ -63,18 +63,7 @@ OutboxItem ReadItem(const Cursor& c) {
 
 template <typename Bind>
 Result<std::vector<OutboxItem>> QueryOutbox(store_internal::ReaderPool& readers, const char* sql, Bind bind) {
-  std::vector<OutboxItem> out;
-  Status st = readers.With([&](Conn& conn) {
-    auto stmt = conn.Prepare(sql);
-    if (!stmt.ok()) return stmt.status();
-    Cursor c(*stmt);
-    bind(c);
-    int rc;
-    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(ReadItem(c));
-    return store_internal::SqlStatus(conn.db(), rc, "read outbox");
-  });
-  if (!st.ok()) return st;
-  return out;
+  return store_internal::QueryRows<OutboxItem>(readers, sql, bind, ReadItem, "read outbox");
 }
 
 }  // namespace
