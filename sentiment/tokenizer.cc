@@ -41,6 +41,25 @@ struct ByteTables {
 };
 constexpr ByteTables kTables;
 
+// Byte-parallel tests over eight bytes of text (little-endian: byte 0 is the lowest).
+struct Swar {
+  static constexpr uint64_t kOnes = 0x0101010101010101ull;
+  static constexpr uint64_t kHigh = 0x8080808080808080ull;
+  // 0x80 in each byte of x that lies in [lo, hi] (hi < 0x80); exact, no carries between bytes.
+  static uint64_t Range(uint64_t x, unsigned lo, unsigned hi) {
+    const uint64_t y = x & ~kHigh;
+    const uint64_t ge = y + kOnes * (0x80 - lo);      // high bit set iff y >= lo
+    const uint64_t gt = y + kOnes * (0x80 - hi - 1);  // high bit set iff y > hi
+    return ge & ~gt & ~x & kHigh;
+  }
+  // 0x80 in each byte the slow path must see (kSlow): non-ASCII, whitespace, '!' and '?'.
+  static uint64_t SlowMask(uint64_t x) {
+    return (x & kHigh) | Range(x, 9, 13) | Range(x, ' ', '!') | Range(x, '?', '?');
+  }
+  // All bits below the lowest set bit of m (m != 0).
+  static uint64_t LowBytes(uint64_t m) { return (m & (~m + 1)) - 1; }
+};
+
 inline uint8_t Class(char c) { return kTables.cls[static_cast<unsigned char>(c)]; }
 inline bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z'); }
 
@@ -81,9 +100,37 @@ class Builder {
         const unsigned char c = s[i];
         const uint8_t k = kTables.cls[c];
         if (!(k & kSlow)) {
-          seen |= k;
-          buf_[o_++] = kTables.lower[c];
-          ++i;
+          // Locals, not members: a char store may alias any member, which would force the
+          // compiler to reload and store o_ around every byte.
+          char* const out = buf_;
+          size_t o = o_;
+          // Eight bytes at a time while the input and the output (buf_ holds n bytes) have room:
+          // the run's length comes from a mask, not from a per-byte branch that mispredicts at
+          // every word's end. The byte loop finishes the text's last few bytes.
+          while (i + 8 <= n && o + 8 <= n) {
+            uint64_t x;
+            std::memcpy(&x, s + i, 8);
+            const uint64_t m = Swar::SlowMask(x);
+            const uint64_t keep = m ? Swar::LowBytes(m) : ~uint64_t{0};
+            const uint64_t up = Swar::Range(x, 'A', 'Z');
+            seen |= (up & keep ? kUpper : 0) | (Swar::Range(x, 'a', 'z') & keep ? kLower : 0);
+            const uint64_t low = x | (up >> 2);  // 'A'..'Z' + 0x20; bytes past the run are
+            std::memcpy(out + o, &low, 8);       // rewritten later
+            const size_t run = m ? static_cast<size_t>(__builtin_ctzll(m)) >> 3 : 8;
+            i += run;
+            o += run;
+            if (m) goto run_done;
+          }
+          while (i < n) {
+            const unsigned char b = s[i];
+            const uint8_t kb = kTables.cls[b];
+            if (kb & kSlow) break;
+            seen |= kb;
+            out[o++] = kTables.lower[b];
+            ++i;
+          }
+        run_done:
+          o_ = o;
           continue;
         }
         if (c < 0x80) {
@@ -241,9 +288,13 @@ class Builder {
   // Tries to find the word with runs of 3+ equal letters shortened to 2, then to 1. On success
   // rewrites the word in place and returns its new end.
   size_t Collapse(size_t b, size_t e, const Entry** entry, uint64_t* hash) {
+    // A run of three at j..j+2 has an equal pair ending at j+1 or j+2, one of which this loop
+    // visits (every other position); it then checks the third letter on either side.
     bool has_run = false;
-    for (size_t k = b + 2; k < e; ++k) {
-      if (IsAsciiLetter(buf_[k]) && buf_[k] == buf_[k - 1] && buf_[k] == buf_[k - 2]) {
+    for (size_t k = b + 1; k < e; k += 2) {
+      const char c = buf_[k];
+      if (c != buf_[k - 1] || !IsAsciiLetter(c)) continue;
+      if ((k >= b + 2 && buf_[k - 2] == c) || (k + 1 < e && buf_[k + 1] == c)) {
         has_run = true;
         break;
       }
@@ -267,12 +318,26 @@ class Builder {
     return 0;
   }
 
+  // Inline for the common chunk, a plain word without punctuation at either end (its own
+  // stripped form; '&' of an HTML entity is punctuation); the rest goes to EmitChunk.
   void EmitWord(size_t b, size_t e, bool upper, bool lower) {
     if (b >= e) return;
     const uint8_t caps = (upper && !lower) ? Token::kAllCaps : (upper || lower) ? 0 : Token::kSymbol;
-    // Whole chunk known (emoticons, "<3", ":-)"): keep it as it is. A chunk without punctuation
-    // at either end is its own stripped form and is looked up once, below.
-    const bool edges = (Class(buf_[b]) | Class(buf_[e - 1])) & kPunct;
+    if ((Class(buf_[b]) | Class(buf_[e - 1])) & kPunct) {
+      EmitChunk(b, e, caps);
+      return;
+    }
+    if (e - b == 1 && static_cast<unsigned char>(buf_[b]) < 0x80) {  // "a", "I"
+      dropped_ = buf_[b];
+      return;
+    }
+    PushPending(b, e, caps);
+  }
+
+  // A chunk with punctuation at an end. Whole chunk known (emoticons, "<3", ":-)"): keep it as
+  // it is.
+  __attribute__((noinline)) void EmitChunk(size_t b, size_t e, uint8_t caps) {
+    const bool edges = true;
     uint64_t hash = 0;
     // HTML entities such as "&gt;", "&amp;" or a run of them ("&gt;&gt;"): punctuation, not
     // words.
@@ -332,19 +397,23 @@ class Builder {
     if (wb < we) {
       uint8_t flags = caps;
       if (wb > b && buf_[wb - 1] == '@') flags |= Token::kMention;
-      if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
-        flags |= Token::kNegatedForm;
-      }
-      // The lookup itself waits for Resolve(): prefetching every token's slot first lets the
-      // memory accesses of a message overlap.
-      const uint64_t h = Lexicon::WordHash(buf_ + wb, we - wb);
-      lex_.Prefetch(Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, h)));
-      Push(wb, we, flags, nullptr, h);
-      out_.tokens[out_.count - 1].pending = true;
+      PushPending(wb, we, flags);
     }
     if (emo) Push(emo_b, emo_e, Token::kSymbol, emo, emo_hash);
     if (clause) MarkBoundary(sentence);
     if (question && out_.count) out_.tokens[out_.count - 1].flags |= Token::kQuestion;
+  }
+
+  // A word token whose lookup waits for Resolve(): prefetching every token's slot first lets
+  // the memory accesses of a message overlap.
+  void PushPending(size_t wb, size_t we, uint8_t flags) {
+    if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
+      flags |= Token::kNegatedForm;
+    }
+    const uint64_t h = Lexicon::WordHash(buf_ + wb, we - wb);
+    lex_.Prefetch(Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, h)));
+    Push(wb, we, flags, nullptr, h);
+    out_.tokens[out_.count - 1].pending = true;
   }
 
   // Looks up the words EmitWord deferred; on a miss tries the elongated and inflected forms.
