@@ -305,5 +305,22 @@ TEST(ScorerOptions, BadOperatorLexiconIsAClearError) {
   std::remove(path.c_str());
 }
 
+// The tokenizer reads plain ASCII 8 bytes at a time: a word must score the same wherever it
+// falls relative to those 8-byte steps, and whatever its case or length.
+TEST_F(ScorerTest, WordsScoreTheSameAtEveryByteOffset) {
+  const std::string sentences[] = {"this is absolutely wonderful, thanks",
+                                   "UNACCEPTABLE service, sooo disappointing!!",
+                                   "not good at all, extraordinarily frustrating"};
+  for (const auto& text : sentences) {
+    const double reference = scorer_->Compound(text);
+    EXPECT_NE(reference, 0.0) << text;
+    for (int pad = 1; pad <= 16; ++pad) {
+      const std::string padded = std::string(static_cast<size_t>(pad), ' ') + text;
+      EXPECT_DOUBLE_EQ(scorer_->Compound(padded), reference) << "offset " << pad << ": " << text;
+      EXPECT_DOUBLE_EQ(scorer_->Score(padded).compound, reference) << "offset " << pad << ": " << text;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace deskhook::sentiment
