@@ -114,13 +114,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     if (!glue.ok()) return glue.status();
     impl->faq = std::move(glue.value());
     FaqGlue* faq = impl->faq.get();
-    hooks.on_question = [faq](const Ticket& t, const std::string& q, int64_t now_ms, std::vector<FaqDraft>*) {
+    hooks.on_question = [faq](const Ticket& t, const std::string& q, int64_t now_ms) {
       return faq->OnQuestion(t, q, now_ms);
     };
     hooks.on_agent_reply = [faq](const Ticket& t, const std::string& answer) { faq->OnAgentReply(t, answer, WallMs()); };
     hooks.on_script_drafts = [faq](const Ticket& t, const std::vector<FaqDraft>& drafts) {
       faq->OnScriptDrafts(t, drafts, WallMs());
-      return std::vector<FaqDraft>{};  // created once approved, through the FAQ module
     };
   }
 
@@ -192,8 +191,7 @@ Status Daemon::Reload() {
   if (!fresh.ok()) return fresh.status();
   log::SetLevel(fresh->log_level);
   RegisterSecrets(*fresh);
-  impl_->pipeline->Reload(fresh->scripts);
-  Status s = impl_->pipeline->ReloadScripts();
+  Status s = impl_->pipeline->Reload(fresh->scripts);
   if (s.ok()) log::Info("config reloaded: scripts and log level");
   return s;
 }

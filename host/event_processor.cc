@@ -130,8 +130,6 @@ Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::Ru
 
 EventProcessor::~EventProcessor() = default;
 
-Status EventProcessor::ReloadScripts() { return runtime_->Reload(); }
-
 Status EventProcessor::ReplaceScripts(const scripts::RuntimeConfig& config) {
   auto rt = scripts::Runtime::Create(config, kv_.get());
   if (!rt.ok()) return rt.status();
@@ -210,14 +208,14 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   out.instance = stored.instance;
   out.ticket_id = ticket.id;
   out.sentiment = fresh;  // committed with the event, so a retry never doubles the history
+  const json::array reasons = Reasons(ctx.sentiment, ctx.trend);  // in both log entries
   log("sentiment", Serialize(json::object{{"messages", std::move(scored)},
                                           {"trend", TrendValue(ctx.trend)},
-                                          {"reasons", Reasons(ctx.sentiment, ctx.trend)}}));
+                                          {"reasons", reasons}}));
 
   // Repeated questions and answers.
-  std::vector<FaqDraft> faq_drafts;
   if (event.kind == EventKind::kTicketCreated && !first_question.empty() && hooks_ && hooks_->on_question) {
-    ctx.similar = hooks_->on_question(ticket, first_question, now_ms, &faq_drafts);
+    ctx.similar = hooks_->on_question(ticket, first_question, now_ms);
     log("similar", Serialize(json::object{{"count", ctx.similar.count}, {"group", ctx.similar.group_id},
                                           {"examples", Strings(ctx.similar.examples)}}));
   }
@@ -248,11 +246,11 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   json::array proposed;
   for (const auto& d : decisions.drafts) proposed.emplace_back(d.title);
   if (!decisions.drafts.empty() && hooks_ && hooks_->on_script_drafts) {
-    // Script drafts go through the FAQ module (approval hold, one creation path); what it
-    // returns is created with this event's calls.
-    decisions.drafts = hooks_->on_script_drafts(ticket, decisions.drafts);
+    // Script drafts go through the FAQ module (approval hold, one creation path), which queues
+    // them for the outbox once approved; they are not sent with this event's calls.
+    hooks_->on_script_drafts(ticket, decisions.drafts);
+    decisions.drafts.clear();
   }
-  for (auto& d : faq_drafts) decisions.drafts.push_back(std::move(d));
 
   out.calls = connector->BuildCalls(ticket, decisions, stored.instance + ":" + std::to_string(stored.id));
   json::array calls;
@@ -260,7 +258,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   log("decision", Serialize(json::object{{"decisions", DecisionSetValue(decisions)},
                                          {"fallback_applied", run.fallback_applied},
                                          {"faq_drafts_proposed", std::move(proposed)},
-                                         {"reasons", Reasons(ctx.sentiment, ctx.trend)},
+                                         {"reasons", reasons},
                                          {"calls", std::move(calls)}}));
   out.state = EventState::kDone;
   return out;

@@ -17,14 +17,15 @@ namespace deskhook {
 
 // Optional collaborators, set by the host when the modules are configured.
 struct ProcessorHooks {
-  // FAQ index: called with the first customer question of a new ticket; fills t.similar and may
-  // return drafts to create now.
+  // FAQ index: called with the first customer question of a new ticket; fills t.similar.
+  // Drafts it triggers are created through the outbox by the FAQ module, not with this event.
   std::function<scripts::SimilarInfo(const Ticket& ticket, const std::string& question,
-                                     int64_t now_ms, std::vector<FaqDraft>* drafts)> on_question;
+                                     int64_t now_ms)> on_question;
   // An agent replied on a ticket (FAQ answers).
   std::function<void(const Ticket& ticket, const std::string& answer)> on_agent_reply;
-  // Script draft_faq{} decisions (recorded through the FAQ module; returns the drafts to send).
-  std::function<std::vector<FaqDraft>(const Ticket& ticket, const std::vector<FaqDraft>& drafts)> on_script_drafts;
+  // Script draft_faq{} decisions, recorded through the FAQ module (approval hold, one creation
+  // path). Without this hook they are created with the event's calls.
+  std::function<void(const Ticket& ticket, const std::vector<FaqDraft>& drafts)> on_script_drafts;
   // Called after an event's outbox calls were committed.
   std::function<void()> on_calls_committed;
 };
@@ -41,7 +42,6 @@ class EventProcessor {
   // kFailed event with the reason in the log.
   ProcessedEvent Process(const StoredEvent& event, const Connector* connector, int64_t now_ms);
 
-  Status ReloadScripts();
   // Compiles `config` into a new runtime; on error the running one stays.
   Status ReplaceScripts(const scripts::RuntimeConfig& config);
 

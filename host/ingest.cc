@@ -65,19 +65,15 @@ std::string ErrorJson(std::string_view code, std::string_view reason) {
 
 Ingest::Ingest(Store* store, std::map<std::string, const Connector*> connectors, size_t body_limit,
                OnStored on_stored, std::function<int64_t()> clock_s)
-    : store_(store), body_limit_(body_limit), on_stored_(std::move(on_stored)), clock_s_(std::move(clock_s)) {
-  SetConnectors(std::move(connectors));
+    : store_(store),
+      connectors_(connectors.begin(), connectors.end()),
+      body_limit_(body_limit),
+      on_stored_(std::move(on_stored)),
+      clock_s_(std::move(clock_s)) {
   if (!clock_s_) clock_s_ = [] { return NowMs() / 1000; };
 }
 
-void Ingest::SetConnectors(std::map<std::string, const Connector*> connectors) {
-  std::lock_guard<std::mutex> lock(mu_);
-  connectors_.clear();
-  for (auto& [k, v] : connectors) connectors_.emplace(k, v);
-}
-
 const Connector* Ingest::Find(std::string_view instance) const {
-  std::lock_guard<std::mutex> lock(mu_);
   auto it = connectors_.find(instance);
   return it == connectors_.end() ? nullptr : it->second;
 }

@@ -35,15 +35,11 @@ class Ingest {
 
   IngestReply Handle(std::string_view instance, const HeaderMap& headers, std::string_view body);
 
-  // Swaps the connector set (SIGHUP reload of secrets). Thread-safe.
-  void SetConnectors(std::map<std::string, const Connector*> connectors);
-
  private:
   const Connector* Find(std::string_view instance) const;
 
   Store* store_;
-  mutable std::mutex mu_;
-  std::map<std::string, const Connector*, std::less<>> connectors_;  // guarded by mu_
+  const std::map<std::string, const Connector*, std::less<>> connectors_;
   size_t body_limit_;
   OnStored on_stored_;
   std::function<int64_t()> clock_s_;

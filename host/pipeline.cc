@@ -73,13 +73,6 @@ int64_t Pipeline::queued() const {
   return n;
 }
 
-void Pipeline::SetConnectors(std::map<std::string, const Connector*> connectors) {
-  std::lock_guard<std::mutex> lock(connectors_mu_);
-  connectors_ = std::move(connectors);
-}
-
-Status Pipeline::ReloadScripts() { return Reload(options_.scripts); }
-
 Status Pipeline::Reload(const scripts::RuntimeConfig& config) {
   // Trial compile first, so a bad script is refused with its error and nothing changes.
   auto kv = scripts::NewMemoryKvStore();
@@ -187,12 +180,8 @@ void Pipeline::WorkerLoop(Worker* w) {
     done.clear();
     const auto started = std::chrono::steady_clock::now();
     for (const StoredEvent& event : batch) {
-      const Connector* connector = nullptr;
-      {
-        std::lock_guard<std::mutex> lock(connectors_mu_);
-        auto it = connectors_.find(event.instance);
-        if (it != connectors_.end()) connector = it->second;
-      }
+      auto it = connectors_.find(event.instance);
+      const Connector* connector = it == connectors_.end() ? nullptr : it->second;
       done.push_back(w->processor->Process(event, connector, NowMs()));
     }
     Status s = store_->CommitProcessedBatch(done);

@@ -51,14 +51,11 @@ class Pipeline {
   // Stops taking new work, finishes every event already dispatched, joins the threads.
   void Stop();
 
-  // Asks each worker to recompile its scripts before its next event. Returns the first error
-  // found by a trial compile (the running scripts stay when there is one).
-  Status ReloadScripts();
-  // Same, with a new script configuration (SIGHUP with a changed file list or limits).
+  // Trial-compiles `scripts` (SIGHUP); when it compiles, each worker switches to it before its
+  // next event. On error the running scripts stay and the error is returned.
   Status Reload(const scripts::RuntimeConfig& scripts);
   // Waits until every pending event in the store is processed, or `timeout` passes.
   void Drain(std::chrono::milliseconds timeout);
-  void SetConnectors(std::map<std::string, const Connector*> connectors);
 
   int64_t processed() const { return processed_.load(); }
   int64_t queued() const;
@@ -73,8 +70,7 @@ class Pipeline {
   const sentiment::Scorer* scorer_;
   ProcessorHooks hooks_;
 
-  std::mutex connectors_mu_;
-  std::map<std::string, const Connector*> connectors_;  // guarded by connectors_mu_
+  const std::map<std::string, const Connector*> connectors_;  // fixed for the process lifetime
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::thread dispatcher_;
