@@ -82,9 +82,11 @@ std::string Synthetic(std::mt19937_64& rng) {
 int main(int argc, char** argv) {
   const char* path = nullptr;
   size_t window = 100000, measure = 5000;
+  bool substitutes = true;  // --no-substitutes: without learned-substitute merging, for comparison
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--window") && i + 1 < argc) window = std::stoul(argv[++i]);
     else if (!std::strcmp(argv[i], "--measure") && i + 1 < argc) measure = std::stoul(argv[++i]);
+    else if (!std::strcmp(argv[i], "--no-substitutes")) substitutes = false;
     else path = argv[i];
   }
   std::vector<std::string> base = path ? ReadQuestions(path) : std::vector<std::string>{};
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
   auto next = [&]() { return base.empty() ? Synthetic(rng) : Perturb(base[rng() % base.size()], rng); };
 
   deskhook::faq::IndexOptions opt;  // production defaults
+  if (!substitutes) opt.substitute_merge_threshold = 2;
   opt.window_ms = static_cast<int64_t>(window);  // one question per ms: the window holds `window`
   deskhook::faq::QuestionIndex index(opt);
   auto fill_start = std::chrono::steady_clock::now();

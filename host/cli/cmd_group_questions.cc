@@ -35,6 +35,8 @@ int GroupQuestions(const std::vector<std::string>& args) {
   for (NumFlag f : {NumFlag{"threshold", &options.threshold},
                     NumFlag{"join-margin", &options.join_margin},
                     NumFlag{"merge-threshold", &options.merge_threshold},
+                    NumFlag{"substitute-merge-threshold", &options.substitute_merge_threshold},
+                    NumFlag{"substitute-similarity", &options.substitute_similarity},
                     NumFlag{"merge-min-size", &merge_min}, NumFlag{"merge-candidates", &candidates}}) {
     if (!HasFlag(args, f.name)) continue;
     std::string v = Flag(args, f.name);
@@ -44,13 +46,15 @@ int GroupQuestions(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (options.threshold > 1 || options.merge_threshold > 1 || options.join_margin > 1) {
+  if (options.threshold > 1 || options.merge_threshold > 1 || options.join_margin > 1 ||
+      options.substitute_merge_threshold > 1 || options.substitute_similarity > 1) {
     std::fprintf(stderr, "group-questions: thresholds and the margin are cosines in [0, 1]\n");
     return 2;
   }
   options.merge_min_size = static_cast<int>(merge_min);
   options.merge_candidates = static_cast<int>(candidates);
   options.analyzer.bigrams = !HasFlag(args, "no-bigrams");
+  if (HasFlag(args, "no-substitutes")) options.substitute_merge_threshold = 2;
   auto analyzer = std::make_shared<faq::Analyzer>(options.analyzer);
   if (std::string syn = Flag(args, "synonyms"); !syn.empty()) {
     Status st = analyzer->LoadSynonyms(syn);
@@ -92,7 +96,8 @@ int GroupQuestions(const std::vector<std::string>& args) {
 }  // namespace
 
 DESKHOOK_COMMAND("group-questions",
-                 "group-questions [--threshold X] [--join-margin X] [--stream] [--synonyms FILE]",
+                 "group-questions [--threshold X] [--join-margin X] [--no-substitutes] [--stream] "
+                 "[--synonyms FILE]",
                  "group questions (one per line on stdin) -> one group id per line", GroupQuestions);
 
 }  // namespace deskhook::cli

@@ -45,6 +45,13 @@ struct QuestionIndex::Impl {
   uint64_t epoch = 0;
   uint64_t epoch_n = 0;
 
+  // Word contexts for learned substitutes: for each word, how often each other word stood
+  // immediately left/right of it (from the bigram terms of the questions in the window).
+  std::vector<std::pair<uint32_t, uint32_t>> parts;  // bigram term -> (left, right); word -> kNoSlot
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> contexts;  // word -> (key, count), sorted
+  std::vector<uint32_t> as_left, as_right;  // times a word is the left/right part of a bigram
+  uint64_t context_total = 0;
+
   std::vector<double> acc;  // per-slot accumulator, kept zeroed between queries
   std::vector<uint32_t> touched;
 
@@ -81,16 +88,127 @@ struct QuestionIndex::Impl {
     return (it != g.terms.end() && it->first == t) ? it->second : 0;
   }
 
+  // New term id for `term`; a bigram "a_b" also interns its words and records them as its parts.
+  uint32_t Intern(const std::string& term) {
+    std::pair<uint32_t, uint32_t> p{kNoSlot, kNoSlot};
+    if (size_t u = term.find('_'); u != std::string::npos) {
+      auto word = [&](std::string w) {
+        auto it = term_ids.find(w);
+        if (it != term_ids.end()) return it->second;
+        uint32_t id = Intern(w);
+        term_ids.emplace(std::move(w), id);
+        return id;
+      };
+      p.first = word(term.substr(0, u));
+      p.second = word(term.substr(u + 1));
+    }
+    uint32_t id = static_cast<uint32_t>(df.size());
+    df.push_back(0);
+    postings.emplace_back();
+    parts.push_back(p);
+    contexts.emplace_back();
+    as_left.push_back(0);
+    as_right.push_back(0);
+    return id;
+  }
+
+  static void Bump(std::vector<std::pair<uint32_t, uint32_t>>& v, uint32_t key, int delta) {
+    auto it = std::lower_bound(v.begin(), v.end(), std::make_pair(key, 0u));
+    if (it == v.end() || it->first != key) it = v.insert(it, {key, 0u});
+    it->second += delta;
+    if (it->second == 0) v.erase(it);
+  }
+
+  void CountContexts(const std::vector<uint32_t>& terms, int delta) {
+    for (uint32_t t : terms) {
+      auto [a, b] = parts[t];
+      if (a == kNoSlot) continue;
+      Bump(contexts[a], b << 1 | 1, delta);
+      Bump(contexts[b], a << 1, delta);
+      as_left[a] += delta;
+      as_right[b] += delta;
+      context_total += 2 * static_cast<int64_t>(delta);
+    }
+  }
+
+  struct ContextVec {
+    std::vector<std::pair<uint32_t, double>> v;
+    double norm = 0;
+  };
+  // PPMI vector of a word's contexts, sorted by key: pmi = log(n(w,c) N / (n(w) n(c))), kept > 0.
+  ContextVec ContextVector(uint32_t w) const {
+    ContextVec out;
+    auto& v = out.v;
+    double nw = static_cast<double>(as_left[w]) + as_right[w], s = 0;
+    for (auto [key, count] : contexts[w]) {
+      uint32_t x = key >> 1;
+      double nc = (key & 1) ? as_right[x] : as_left[x];
+      double pmi = std::log(static_cast<double>(count) * context_total / (nw * nc));
+      if (pmi <= 0) continue;
+      v.emplace_back(key, pmi);
+      s += pmi * pmi;
+    }
+    out.norm = std::sqrt(s);
+    return out;
+  }
+
+  // Distributional similarity: words used between the same neighbours are substitutes.
+  static double Similarity(const ContextVec& a, const ContextVec& b) {
+    double dot = 0;
+    for (size_t i = 0, j = 0; i < a.v.size() && j < b.v.size();) {
+      if (a.v[i].first < b.v[j].first) {
+        ++i;
+      } else if (b.v[j].first < a.v[i].first) {
+        ++j;
+      } else {
+        dot += a.v[i++].second * b.v[j++].second;
+      }
+    }
+    return (a.norm > 0 && b.norm > 0) ? dot / (a.norm * b.norm) : 0;
+  }
+
+  // Words (not bigrams) held by at least half of a's members and by fewer than a tenth of b's.
+  std::vector<uint32_t> Distinctive(const Group& a, const Group& b) const {
+    std::vector<uint32_t> out;
+    for (auto [t, c] : a.terms) {
+      if (parts[t].first != kNoSlot || 2 * c < a.size) continue;
+      if (10 * CountOf(b, t) < b.size) out.push_back(t);
+    }
+    return out;
+  }
+
+  // True when each word distinctive of one group has a substitute among the words distinctive of
+  // the other. A group with distinctive words facing one without is a more specific question
+  // ("close my savings account" vs "close my account"), not the same one: false.
+  bool DifferOnlyBySubstitutes(const Group& a, const Group& b) const {
+    auto da = Distinctive(a, b), db = Distinctive(b, a);
+    if (da.empty() != db.empty()) return false;
+    std::vector<ContextVec> va, vb;
+    for (uint32_t w : da) va.push_back(ContextVector(w));
+    for (uint32_t w : db) vb.push_back(ContextVector(w));
+    std::vector<double> best_a(va.size(), 0), best_b(vb.size(), 0);
+    for (size_t i = 0; i < va.size(); ++i) {
+      for (size_t j = 0; j < vb.size(); ++j) {
+        double sim = Similarity(va[i], vb[j]);
+        best_a[i] = std::max(best_a[i], sim);
+        best_b[j] = std::max(best_b[j], sim);
+      }
+    }
+    auto all_matched = [&](const std::vector<double>& best) {
+      return std::all_of(best.begin(), best.end(),
+                         [&](double x) { return x >= opt.substitute_similarity; });
+    };
+    return all_matched(best_a) && all_matched(best_b);
+  }
+
   std::vector<uint32_t> TermIds(std::string_view text, bool create) {
     std::vector<uint32_t> ids;
     for (const std::string& term : analyzer->Analyze(text)) {
       auto it = term_ids.find(term);
       if (it == term_ids.end()) {
         if (!create) continue;
-        uint32_t id = static_cast<uint32_t>(df.size());
+        uint32_t id = Intern(term);
         it = term_ids.emplace(term, id).first;
-        df.push_back(0);
-        postings.emplace_back();
       }
       ids.push_back(it->second);
     }
@@ -157,6 +275,7 @@ struct QuestionIndex::Impl {
 
   void AppendQuestion(Question q) {
     for (uint32_t t : q.terms) ++df[t];
+    CountContexts(q.terms, +1);
     ++live;
     questions.push_back(std::move(q));
     MaybeBumpEpoch();
@@ -330,7 +449,11 @@ SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view 
       if (other == slot || s.slots[other].size < static_cast<uint32_t>(s.opt.merge_min_size)) {
         continue;
       }
-      if (s.CentroidCosine(s.slots[slot], s.slots[other]) < s.opt.merge_threshold) continue;
+      double cosine = s.CentroidCosine(s.slots[slot], s.slots[other]);
+      bool merge = cosine >= s.opt.merge_threshold ||
+                   (cosine >= s.opt.substitute_merge_threshold &&
+                    s.DifferOnlyBySubstitutes(s.slots[slot], s.slots[other]));
+      if (!merge) continue;
       uint32_t into = s.slots[other].size > s.slots[slot].size ? other : slot;
       uint32_t from = into == slot ? other : slot;
       result.merges.emplace_back(s.slots[from].id, s.slots[into].id);
@@ -382,6 +505,7 @@ size_t QuestionIndex::Evict(int64_t now_ms) {
     if (!q.terms.empty()) {
       s.RemoveFromGroup(q, s.first_seq);
       for (uint32_t t : q.terms) --s.df[t];
+      s.CountContexts(q.terms, -1);
       --s.live;
     }
     s.questions.pop_front();
@@ -458,6 +582,9 @@ size_t QuestionIndex::MemoryBytes() const {
              g.members.capacity() * sizeof(uint64_t) + sizeof(double);
   }
   for (const auto& p : s.postings) bytes += sizeof(p) + p.capacity() * sizeof(uint32_t);
+  for (const auto& c : s.contexts) bytes += sizeof(c) + c.capacity() * sizeof(c[0]);
+  bytes += s.parts.capacity() * sizeof(s.parts[0]) +
+           (s.as_left.capacity() + s.as_right.capacity()) * sizeof(uint32_t);
   for (const auto& [term, id] : s.term_ids) bytes += 48 + term.capacity() + sizeof(uint32_t);
   bytes += s.df.capacity() * sizeof(uint32_t);
   bytes += (s.slot_of.size() + s.merged_into.size()) * 40;

@@ -8,7 +8,8 @@
 // other group comes within `join_margin` of it; otherwise it starts a new group. After a join, the grown group is compared centroid-to-centroid
 // with the other groups that scored best for the question; two groups of at least
 // `merge_min_size` members whose centroids reach `merge_threshold` are merged (the larger keeps
-// its id). Candidate groups come from an inverted index term -> groups, so the cost of a question
+// its id); they also merge at `substitute_merge_threshold` when the words that tell them apart
+// are learned substitutes ("close"/"shut" seen between the same neighbours in the window). Candidate groups come from an inverted index term -> groups, so the cost of a question
 // is proportional to the posting lists of its few terms, not to the window size.
 // The question's most common terms only add to candidates found through its other terms when
 // they could not, alone, make a group joinable or a rival (an exact bound; docs/faq.md).
@@ -38,6 +39,13 @@ struct IndexOptions {
   // is not sure to be about either; it starts its own group instead of diluting one of them.
   double join_margin = 0.15;
   double merge_threshold = 0.4;   // cosine(centroid, centroid) needed to merge two groups
+  // Learned substitutes: two groups of >= merge_min_size also merge at this lower cosine when
+  // they differ only by words that are substitutes of each other (each word held by most members
+  // of one group and few of the other has such a word on the other side). > 1 disables.
+  double substitute_merge_threshold = 0.2;
+  // Two words are substitutes when the cosine of their PPMI vectors over immediate left/right
+  // neighbours, counted online over the questions in the window, reaches this.
+  double substitute_similarity = 0.15;
   int merge_min_size = 5;         // both groups need this many members to be merged
   int merge_candidates = 8;       // best-scoring groups of a question that are checked for merging
   int64_t window_ms = 30LL * 24 * 3600 * 1000;

@@ -143,3 +143,86 @@ TEST(QuestionIndex, CentralMemberComesFirst) {
 
 }  // namespace
 }  // namespace deskhook::faq
+
+namespace deskhook::faq {
+namespace {
+
+// Two wordings of one question that differ only by a word used between the same neighbours
+// ("close"/"shut"), and a more specific question ("close my savings account").
+const std::vector<std::string> kCloseAccount = {
+    "how do I close my account",  "please close my account",     "I want to close my account",
+    "can you close my account",   "close my account now",        "how do I shut my account",
+    "please shut my account",     "I want to shut my account",   "can you shut my account",
+    "shut my account now",
+};
+
+IndexOptions SubstituteOptions(bool substitutes) {
+  IndexOptions o;
+  o.threshold = 0.5;
+  o.merge_threshold = 0.95;  // only the learned-substitute path can merge
+  o.substitute_merge_threshold = substitutes ? 0.2 : 2.0;
+  return o;
+}
+
+std::vector<uint64_t> AddAll(QuestionIndex& index, const std::vector<std::string>& texts,
+                             int64_t t0) {
+  std::vector<uint64_t> ids;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ids.push_back(index.Add("q" + std::to_string(t0 + i), texts[i], t0 + i).group_id);
+  }
+  return ids;
+}
+
+TEST(QuestionIndexSubstitutes, GroupsDifferingOnlyBySubstitutesMerge) {
+  for (bool substitutes : {false, true}) {
+    QuestionIndex index(SubstituteOptions(substitutes));
+    std::vector<uint64_t> ids = AddAll(index, kCloseAccount, 0);
+    uint64_t close = index.Resolve(ids[0]), shut = index.Resolve(ids[5]);
+    EXPECT_EQ(index.GroupSize(close), substitutes ? 10 : 5) << "substitutes " << substitutes;
+    EXPECT_EQ(close == shut, substitutes);
+  }
+}
+
+TEST(QuestionIndexSubstitutes, MoreSpecificQuestionIsNotMerged) {
+  // "savings" is held by every member of one group and by none of the other: no substitute
+  // faces it, so the groups stay apart even though their centroids are close.
+  std::vector<std::string> texts(kCloseAccount.begin(), kCloseAccount.begin() + 5);
+  for (size_t i = 0; i < 5; ++i) {
+    std::string t = kCloseAccount[i];
+    t.replace(t.find("account"), 7, "savings account");
+    texts.push_back(t);
+  }
+  QuestionIndex index(SubstituteOptions(true));
+  std::vector<uint64_t> ids = AddAll(index, texts, 0);
+  EXPECT_NE(index.Resolve(ids[0]), index.Resolve(ids[5]));
+  EXPECT_EQ(index.GroupSize(ids[0]), 5);
+  EXPECT_EQ(index.GroupSize(ids[5]), 5);
+  // Control: their centroids are close enough that a plain merge at the substitute threshold
+  // would join them; the rule, not the cosine, keeps them apart.
+  IndexOptions plain = SubstituteOptions(false);
+  plain.merge_threshold = 0.2;
+  QuestionIndex control(plain);
+  std::vector<uint64_t> cids = AddAll(control, texts, 0);
+  EXPECT_EQ(control.Resolve(cids[0]), control.Resolve(cids[5]));
+}
+
+TEST(QuestionIndexSubstitutes, RestoredIndexMakesTheSameMergeDecision) {
+  // The learned word contexts are rebuilt from the restored questions: a merge that happens after
+  // a restart happens exactly as it would have without the restart.
+  QuestionIndex live(SubstituteOptions(true));
+  std::vector<std::string> first(kCloseAccount.begin(), kCloseAccount.begin() + 9);
+  std::vector<uint64_t> ids = AddAll(live, first, 0);
+  QuestionIndex rebuilt(SubstituteOptions(true));
+  for (size_t i = 0; i < first.size(); ++i) {
+    rebuilt.Restore("q" + std::to_string(i), first[i], i, live.Resolve(ids[i]));
+  }
+  SimilarResult a = live.Add("last", kCloseAccount[9], 9);
+  SimilarResult b = rebuilt.Add("last", kCloseAccount[9], 9);
+  ASSERT_FALSE(a.merges.empty()) << "the 10th question completes the second group and merges";
+  EXPECT_EQ(a.merges, b.merges);
+  EXPECT_EQ(a.group_id, b.group_id);
+  EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
+}
+
+}  // namespace
+}  // namespace deskhook::faq
