@@ -1,5 +1,13 @@
 // deskhook: a self-hosted plugin host for helpdesks. Dispatches to the registered subcommands.
+//
+// This file is the main() of both executables (docs/architecture.md, "Two executables"):
+// deskhook-host registers every subcommand; the deskhook front end (DESKHOOK_FRONT_END) registers
+// only the offline ones and execs deskhook-host from its own directory for the rest, keeping the
+// process id and argv (a supervisor that started `deskhook serve` signals the server itself).
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -65,18 +73,43 @@ static int Version(const std::vector<std::string>&) {
 }
 DESKHOOK_COMMAND("version", "version", "print the version", Version);
 
+#ifdef DESKHOOK_FRONT_END
+// Replaces this process with deskhook-host from the directory of this executable, with the same
+// argv. Returns only if that fails (after printing why).
+static void ExecHost(char** argv) {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  std::string host = "deskhook-host";
+  if (n > 0) {
+    const std::string path(self, static_cast<size_t>(n));
+    host = path.substr(0, path.rfind('/') + 1) + host;
+  }
+  ::execv(host.c_str(), argv);
+  std::fprintf(stderr, "deskhook: cannot run %s: %s (it is installed next to deskhook)\n",
+               host.c_str(), std::strerror(errno));
+}
+#endif
+
 }  // namespace deskhook::cli
 
 int main(int argc, char** argv) {
   using namespace deskhook::cli;
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+  const bool help = args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help";
+  if (!help) {
+    if (args[0] == "--version") args[0] = "version";
+    for (const auto& c : Commands()) {
+      if (args[0] == c.name) return c.run(args);
+    }
+  }
+#ifdef DESKHOOK_FRONT_END
+  ExecHost(argv);  // the host knows every command, so it prints the whole help
+  if (!help) return 127;
+  std::fprintf(stderr, "deskhook: only the commands below are available without deskhook-host\n");
+#endif
+  if (help) {
     PrintHelp();
     return args.empty() ? 2 : 0;
-  }
-  if (args[0] == "--version") args[0] = "version";
-  for (const auto& c : Commands()) {
-    if (args[0] == c.name) return c.run(args);
   }
   std::fprintf(stderr, "deskhook: unknown command '%s' (see deskhook --help)\n", args[0].c_str());
   return 2;
