@@ -84,12 +84,15 @@ const char* SignalName(int signal) {
 }
 
 Lexicon::Lexicon() {
-  slots_.assign(1 << 14, Slot{});
-  mask_ = slots_.size() - 1;
-  Sync();
+  alignas(64) static const Filters kNoFilters{};
+  static const Slot kNoSlots[1] = {};
+  vfilters_ = &kNoFilters;
+  vslots_ = kNoSlots;
+  mask_ = 0;
 }
 
 void Lexicon::Sync() {
+  vfilters_ = filters_.get();
   vslots_ = slots_.data();
   ventries_ = entries_.data();
   vpool_ = pool_.data();
@@ -98,10 +101,18 @@ void Lexicon::Sync() {
 }
 
 void Lexicon::Own() {
-  if (!viewing_image_) return;
-  pool_.assign(vpool_, image_pool_size_);
-  entries_.assign(ventries_, ventries_ + ventries_n_);
-  slots_.assign(vslots_, vslots_ + mask_ + 1);
+  if (viewing_image_) {
+    pool_.assign(vpool_, image_pool_size_);
+    entries_.assign(ventries_, ventries_ + ventries_n_);
+    slots_.assign(vslots_, vslots_ + mask_ + 1);
+    filters_ = std::make_unique<Filters>(*vfilters_);
+  } else if (slots_.empty()) {
+    slots_.assign(1 << 14, Slot{});
+    mask_ = slots_.size() - 1;
+    filters_ = std::make_unique<Filters>();
+  } else {
+    return;
+  }
   Sync();
 }
 
@@ -172,7 +183,7 @@ Entry& Lexicon::Upsert(std::string_view key) {
   size_t i = h & mask_;
   while (slots_[i].tag != 0) i = (i + 1) & mask_;
   slots_[i] = Slot{static_cast<uint32_t>(h >> 32) | 1u, static_cast<uint32_t>(entries_.size() - 1)};
-  FilterAdd(slots_[i].tag);
+  FilterAdd(slots_[i].tag, key);
   return entries_.back().entry;
 }
 
@@ -191,16 +202,29 @@ void Lexicon::MarkPhrase(std::string_view key) {
   }
 }
 
-void Lexicon::Save(std::string* pool, std::string* entries, std::string* slots) const {
+void Lexicon::FilterAdd(uint32_t tag, std::string_view key) {
+  const size_t b = FilterBit(tag);
+  filters_->tags[b >> 6] |= uint64_t{1} << (b & 63);
+  if (!key.empty() && (text::IsAsciiPunct(static_cast<unsigned char>(key.front())) ||
+                       text::IsAsciiPunct(static_cast<unsigned char>(key.back())))) {
+    const size_t e = EdgeBit(key.data(), key.size());
+    filters_->edges[e >> 6] |= uint64_t{1} << (e & 63);
+  }
+}
+
+void Lexicon::Save(std::string* pool, std::string* entries, std::string* slots,
+                   std::string* filters) const {
   pool->assign(vpool_, viewing_image_ ? image_pool_size_ : pool_.size());
   entries->assign(reinterpret_cast<const char*>(ventries_), ventries_n_ * sizeof(Stored));
   slots->assign(reinterpret_cast<const char*>(vslots_), (mask_ + 1) * sizeof(Slot));
+  filters->assign(reinterpret_cast<const char*>(vfilters_), sizeof(Filters));
 }
 
 bool Lexicon::Load(const Image& image) {
   const size_t n_slots = image.slots.size() / sizeof(Slot);
   if (image.entries.size() % sizeof(Stored) != 0 || image.slots.size() % sizeof(Slot) != 0 ||
-      n_slots == 0 || (n_slots & (n_slots - 1)) != 0 ||
+      n_slots == 0 || (n_slots & (n_slots - 1)) != 0 || image.filters.size() != sizeof(Filters) ||
+      reinterpret_cast<uintptr_t>(image.filters.data()) % alignof(Filters) != 0 ||
       reinterpret_cast<uintptr_t>(image.entries.data()) % alignof(Stored) != 0 ||
       reinterpret_cast<uintptr_t>(image.slots.data()) % alignof(Slot) != 0) {
     return false;
@@ -208,22 +232,16 @@ bool Lexicon::Load(const Image& image) {
   pool_.clear();
   entries_.clear();
   slots_.clear();
+  filters_.reset();
   vpool_ = image.pool.data();
   image_pool_size_ = image.pool.size();
   ventries_ = reinterpret_cast<const Stored*>(image.entries.data());
   ventries_n_ = image.entries.size() / sizeof(Stored);
   vslots_ = reinterpret_cast<const Slot*>(image.slots.data());
+  vfilters_ = reinterpret_cast<const Filters*>(image.filters.data());
   mask_ = n_slots - 1;
   viewing_image_ = true;
-  RebuildFilter();
   return true;
-}
-
-void Lexicon::RebuildFilter() {
-  std::fill(filter_.begin(), filter_.end(), 0);
-  for (size_t i = 0; i <= mask_; ++i) {
-    if (vslots_[i].tag != 0) FilterAdd(vslots_[i].tag);
-  }
 }
 
 bool Lexicon::LoadRules(std::string_view data, std::string_view name, std::string* error) {

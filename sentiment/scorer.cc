@@ -22,30 +22,37 @@ class Scratch {
       buf_ = stack_buf_;
       tokens_ = reinterpret_cast<Token*>(stack_tokens_raw_);
       valence_ = stack_valence_;
+      hits_ = stack_hits_;
     } else {
-      heap_buf_ = std::make_unique<char[]>(bytes);
+      heap_buf_ = std::make_unique<char[]>(bytes + kTokenBufferSlack);
       heap_tokens_ = std::make_unique<Token[]>(MaxTokens(bytes));
       heap_valence_ = std::make_unique<float[]>(MaxTokens(bytes));
+      heap_hits_ = std::make_unique<uint32_t[]>(MaxTokens(bytes));
       buf_ = heap_buf_.get();
       tokens_ = heap_tokens_.get();
       valence_ = heap_valence_.get();
+      hits_ = heap_hits_.get();
     }
   }
   char* buf() { return buf_; }
   Token* tokens() { return tokens_; }
   float* valence() { return valence_; }
+  uint32_t* hits() { return hits_; }
 
  private:
   // Uninitialised on purpose: the tokenizer writes every token it hands out.
-  char stack_buf_[kStackBytes];
+  char stack_buf_[kStackBytes + kTokenBufferSlack];
   alignas(Token) unsigned char stack_tokens_raw_[sizeof(Token) * MaxTokens(kStackBytes)];
   float stack_valence_[MaxTokens(kStackBytes)];
+  uint32_t stack_hits_[MaxTokens(kStackBytes)];
   std::unique_ptr<char[]> heap_buf_;
   std::unique_ptr<Token[]> heap_tokens_;
   std::unique_ptr<float[]> heap_valence_;
+  std::unique_ptr<uint32_t[]> heap_hits_;
   char* buf_;
   Token* tokens_;
   float* valence_;
+  uint32_t* hits_;
 };
 
 class ScorerImpl final : public Scorer {
@@ -54,13 +61,13 @@ class ScorerImpl final : public Scorer {
 
   double Compound(std::string_view text) const override {
     Scratch scratch(text.size());
-    TokenizedText tt = Tokenize(text, *lex_, scratch.buf(), scratch.tokens());
+    TokenizedText tt = Tokenize(text, *lex_, scratch.buf(), scratch.tokens(), scratch.hits());
     return ScoreValence(*lex_, tt, scratch.valence(), nullptr).compound;
   }
 
   MessageScore Score(std::string_view text) const override {
     Scratch scratch(text.size());
-    TokenizedText tt = Tokenize(text, *lex_, scratch.buf(), scratch.tokens());
+    TokenizedText tt = Tokenize(text, *lex_, scratch.buf(), scratch.tokens(), scratch.hits());
     std::vector<int> negated_from(tt.count, -1);
     const ValenceResult v = ScoreValence(*lex_, tt, scratch.valence(), negated_from.data());
     MessageScore out;

@@ -23,7 +23,14 @@ enum : uint8_t {
 struct ByteTables {
   uint8_t cls[256] = {};
   char lower[256] = {};
+  // For a word's last byte: the byte an inflection ending needs before it ('*': any), or 0.
+  char inflection[256] = {};
   constexpr ByteTables() {
+    inflection['s'] = '*';                         // -s, -es, -ies
+    inflection['d'] = inflection['r'] = 'e';       // -ed, -er
+    inflection['g'] = inflection['\''] = 'n';      // -ing, -in'
+    inflection['n'] = 'i';                         // -in
+    inflection['t'] = 's';                         // -est
     for (int c = 0; c < 256; ++c) {
       lower[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
       uint8_t k = 0;
@@ -65,8 +72,9 @@ inline bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z'); }
 
 class Builder {
  public:
-  Builder(const Lexicon& lex, char* buf, Token* tokens) : lex_(lex), buf_(buf) {
+  Builder(const Lexicon& lex, char* buf, Token* tokens, uint32_t* hits) : lex_(lex), buf_(buf) {
     out_.tokens = tokens;
+    out_.hits = hits;
   }
 
   TokenizedText Run(std::string_view text) {
@@ -198,10 +206,10 @@ class Builder {
   // The quick rejections are inlined; InflectedSlow tries the endings.
   const Entry* Inflected(const char* p, size_t n) const {
     if (n < 5 || n > 30) return nullptr;
-    switch (p[n - 1]) {  // only these endings can be inflections handled below
-      case 's': case 'd': case 'g': case 'n': case 'r': case 't': case '\'': break;
-      default: return nullptr;
-    }
+    // Only these endings can be inflections handled below (a table, not a switch: the jump
+    // table's target is as random as the words).
+    const char before = kTables.inflection[static_cast<unsigned char>(p[n - 1])];
+    if (before == 0 || (before != '*' && p[n - 2] != before)) return nullptr;
     return InflectedSlow(p, n);
   }
   __attribute__((noinline)) const Entry* InflectedSlow(const char* p, size_t n) const {
@@ -221,7 +229,7 @@ class Builder {
     for (size_t k = 0; k < n; ++k) {  // words only: not "@anonymous", URLs or numbers
       if (!(Class(p[k]) & kLower) && p[k] != '\'') return nullptr;
     }
-    char tmp[40];
+    char tmp[40];  // words up to 30 bytes: WordHashPadded's reads past the end stay inside
     auto attempt = [&](size_t cut, const char* add) -> const Entry* {
       const size_t base = n - cut, extra = std::strlen(add);
       const char* key = p;  // a plain cut is a prefix of the word: no copy
@@ -264,8 +272,8 @@ class Builder {
 
   // Looks a single token up; *hash receives its word hash for the Token.
   const Entry* Lookup(const char* p, size_t n, uint64_t* hash) const {
-    *hash = Lexicon::WordHash(p, n);
-    return lex_.FindHashed(std::string_view(p, n),
+    *hash = Lexicon::WordHashPadded(p, n);
+    return lex_.FindPadded(std::string_view(p, n),
                            Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, *hash)));
   }
 
@@ -288,10 +296,22 @@ class Builder {
   // Tries to find the word with runs of 3+ equal letters shortened to 2, then to 1. On success
   // rewrites the word in place and returns its new end.
   size_t Collapse(size_t b, size_t e, const Entry** entry, uint64_t* hash) {
-    // A run of three at j..j+2 has an equal pair ending at j+1 or j+2, one of which this loop
-    // visits (every other position); it then checks the third letter on either side.
+    // Words of up to 8 bytes in one 8-byte word (the buffer has slack past the text): byte j
+    // of d = x ^ (x >> 8) is zero when bytes j and j+1 are equal; two zero bytes in a row are a
+    // run of three, which counts when it starts inside the word and on a letter.
     bool has_run = false;
-    for (size_t k = b + 1; k < e; k += 2) {
+    if (e - b <= 8) {
+      const uint64_t x = Lexicon::Load8(buf_ + b);
+      const uint64_t d = x ^ (x >> 8);
+      const uint64_t zero = ~(((d & ~Swar::kHigh) + ~Swar::kHigh) | d) & Swar::kHigh;
+      const uint64_t run = zero & (zero >> 8) & (~uint64_t{0} >> (64 - 8 * (e - b - 2)));
+      if (!run || !(run & Swar::Range(x, 'a', 'z'))) return 0;
+      has_run = true;
+    }
+    // Longer words: a run of three at j..j+2 has an equal pair ending at j+1 or j+2, one of
+    // which this loop visits (every other position); it then checks the third letter on
+    // either side.
+    for (size_t k = b + 1; !has_run && k < e; k += 2) {
       const char c = buf_[k];
       if (c != buf_[k - 1] || !IsAsciiLetter(c)) continue;
       if ((k >= b + 2 && buf_[k - 2] == c) || (k + 1 < e && buf_[k + 1] == c)) {
@@ -300,7 +320,7 @@ class Builder {
       }
     }
     if (!has_run || e - b > 64) return 0;
-    char tmp[64];
+    char tmp[64 + 8];  // + 8: WordHashPadded reads past the end
     for (int keep = 2; keep >= 1; --keep) {
       size_t m = 0;
       for (size_t k = b; k < e; ++k) {
@@ -337,7 +357,6 @@ class Builder {
   // A chunk with punctuation at an end. Whole chunk known (emoticons, "<3", ":-)"): keep it as
   // it is.
   __attribute__((noinline)) void EmitChunk(size_t b, size_t e, uint8_t caps) {
-    const bool edges = true;
     uint64_t hash = 0;
     // HTML entities such as "&gt;", "&amp;" or a run of them ("&gt;&gt;"): punctuation, not
     // words.
@@ -348,7 +367,10 @@ class Builder {
       b = k + 1;
     }
     if (entity && b >= e) { MarkBoundary(false); return; }
-    if (const Entry* whole = edges ? Lookup(buf_ + b, e - b, &hash) : nullptr) {
+    // Whole chunks with punctuation at an end that no key has ("great!", "@bob") skip the lookup.
+    const bool may_be_key = !((Class(buf_[b]) | Class(buf_[e - 1])) & kPunct) ||
+                            lex_.MayBeEdgeKey(buf_ + b, e - b);
+    if (const Entry* whole = may_be_key ? Lookup(buf_ + b, e - b, &hash) : nullptr) {
       uint8_t flags = caps;
       for (size_t k = b; k < e; ++k) {
         const char c = buf_[k];
@@ -401,43 +423,57 @@ class Builder {
     }
     if (emo) Push(emo_b, emo_e, Token::kSymbol, emo, emo_hash);
     if (clause) MarkBoundary(sentence);
-    if (question && out_.count) out_.tokens[out_.count - 1].flags |= Token::kQuestion;
+    if (question && out_.count) {
+      out_.tokens[out_.count - 1].flags |= Token::kQuestion;
+      out_.has_question = true;
+    }
   }
 
   // A word token whose lookup waits for Resolve(): prefetching every token's slot first lets
   // the memory accesses of a message overlap.
   void PushPending(size_t wb, size_t we, uint8_t flags) {
-    if (we - wb >= 3 && buf_[we - 1] == 't' && buf_[we - 2] == '\'' && buf_[we - 3] == 'n') {
-      flags |= Token::kNegatedForm;
+    if (we - wb >= 3) {  // ends in "n't": one compare (the 4th byte read is the buffer's)
+      uint32_t last;
+      std::memcpy(&last, buf_ + we - 3, 4);
+      if ((last & 0xFFFFFF) == ('n' | '\'' << 8 | 't' << 16)) flags |= Token::kNegatedForm;
     }
-    const uint64_t h = Lexicon::WordHash(buf_ + wb, we - wb);
+    const uint64_t h = Lexicon::WordHashPadded(buf_ + wb, we - wb);
     lex_.Prefetch(Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, h)));
     Push(wb, we, flags, nullptr, h);
     out_.tokens[out_.count - 1].pending = true;
   }
 
   // Looks up the words EmitWord deferred; on a miss tries the elongated and inflected forms.
+  // Lists the tokens that have an entry.
   void Resolve() {
+    size_t hits = 0;
     for (size_t i = 0; i < out_.count; ++i) {
       Token& t = out_.tokens[i];
-      if (!t.pending) continue;
-      t.pending = false;
-      t.entry = lex_.FindHashed(t.view(), Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, t.hash)));
-      if (t.entry) continue;
-      const size_t b = static_cast<size_t>(t.p - buf_), e = b + t.len;
-      if (t.len >= 3) {
-        const Entry* collapsed = nullptr;
-        uint64_t ch;
-        if (const size_t ne = Collapse(b, e, &collapsed, &ch)) {
-          t.len = static_cast<uint32_t>(ne - b);
-          t.entry = collapsed;
-          t.hash = ch;
-          t.flags |= Token::kElongated;
-          continue;
-        }
-      }
-      t.entry = Inflected(t.p, t.len);
+      if (t.pending) ResolvePending(t);
+      t.rule = t.entry;
+      out_.hits[hits] = static_cast<uint32_t>(i);
+      hits += t.entry != nullptr;
     }
+    out_.hit_count = hits;
+  }
+
+  void ResolvePending(Token& t) {
+    t.pending = false;
+    t.entry = lex_.FindPadded(t.view(), Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, t.hash)));
+    if (t.entry) return;
+    const size_t b = static_cast<size_t>(t.p - buf_), e = b + t.len;
+    if (t.len >= 3) {
+      const Entry* collapsed = nullptr;
+      uint64_t ch;
+      if (const size_t ne = Collapse(b, e, &collapsed, &ch)) {
+        t.len = static_cast<uint32_t>(ne - b);
+        t.entry = collapsed;
+        t.hash = ch;
+        t.flags |= Token::kElongated;
+        return;
+      }
+    }
+    t.entry = Inflected(t.p, t.len);
   }
 
   const Lexicon& lex_;
@@ -449,8 +485,9 @@ class Builder {
 
 }  // namespace
 
-TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens) {
-  return Builder(lexicon, buf, tokens).Run(text);
+TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens,
+                       uint32_t* hits) {
+  return Builder(lexicon, buf, tokens, hits).Run(text);
 }
 
 }  // namespace deskhook::sentiment

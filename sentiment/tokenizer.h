@@ -1,5 +1,6 @@
 // Splits a message into normalised tokens for the scorer, without allocating: the caller owns
-// the byte buffer (>= text.size()) and the token array (>= MaxTokens(text.size())).
+// the byte buffer (>= text.size() + kTokenBufferSlack), the token array and the hit index array
+// (both >= MaxTokens(text.size())).
 //
 // Tokens: whitespace-separated words with leading/trailing ASCII punctuation removed (kept whole
 // when the whole chunk is a lexicon entry such as ":-)" or "<3"); emoji split off as tokens of
@@ -43,16 +44,26 @@ struct Token {
 struct TokenizedText {
   Token* tokens = nullptr;
   size_t count = 0;
+  // Indices of the tokens with a lexicon entry, ascending. Most tokens have none, so the rules
+  // visit only these.
+  uint32_t* hits = nullptr;
+  size_t hit_count = 0;
+  bool has_question = false;  // some token has kQuestion
   int exclamations = 0;  // '!' in the whole text
   int questions = 0;     // '?' in the whole text
   int all_caps = 0;      // tokens with kAllCaps
 };
 
+// Bytes the tokenizer's buffer needs beyond the text's size: words are hashed with 8-byte loads
+// that may read (and ignore) up to 7 bytes past a word's end.
+inline constexpr size_t kTokenBufferSlack = 8;
+
 // Upper bound on tokens for a text of `bytes` bytes.
 constexpr size_t MaxTokens(size_t bytes) { return bytes / 2 + 2; }
 
-// REQUIRES: buf has room for text.size() bytes; tokens has room for MaxTokens(text.size()).
-// The tokens point into buf.
-TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens);
+// REQUIRES: buf has room for text.size() + kTokenBufferSlack bytes; tokens and hits have room for
+// MaxTokens(text.size()). The tokens point into buf. Every token's `rule` is its `entry`.
+TokenizedText Tokenize(std::string_view text, const Lexicon& lexicon, char* buf, Token* tokens,
+                       uint32_t* hits);
 
 }  // namespace deskhook::sentiment

@@ -20,15 +20,16 @@ inline bool Is(const Token& t, std::string_view w) { return t.view() == w; }
 
 
 // Longest phrase with a valence-pass rule starting at token i; sets rule/span/consumed.
-void MatchPhrase(const Lexicon& lex, TokenizedText& tt, size_t i) {
+// Returns the number of tokens it consumed after i.
+size_t MatchPhrase(const Lexicon& lex, TokenizedText& tt, size_t i) {
   Token& t = tt.tokens[i];
-  t.rule = t.entry;
   size_t words = 0;
   const Entry* e = LongestPhrase(lex, tt, i, [](const Entry* x) { return (x->flags & kValenceRuleFlags) != 0; }, &words);
-  if (!e) return;
+  if (!e) return 0;
   t.rule = e;
   t.span = static_cast<uint8_t>(words);
   for (size_t k = i + 1; k < i + words; ++k) tt.tokens[k].consumed = true;
+  return words - 1;
 }
 
 // The next token's rule, if it is in the same clause.
@@ -237,41 +238,45 @@ ValenceResult ScoreValence(const Lexicon& lex, TokenizedText& tt, float* valence
                            int* negated_from) {
   ValenceResult r;
   const size_t n = tt.count;
-  for (size_t i = 0; i < n; ++i) {
-    Token& t = tt.tokens[i];
-    t.rule = t.entry;
-    if (!t.consumed && t.entry && (t.entry->flags & Entry::kPrefix)) MatchPhrase(lex, tt, i);
+  // Only tokens with an entry (tt.hits) can start a phrase or carry valence; the others score 0.
+  const uint32_t* const hits = tt.hits;
+  const size_t hit_count = tt.hit_count;
+  std::fill(valence, valence + n, 0.f);
+  if (negated_from) std::fill(negated_from, negated_from + n, -1);
+  size_t consumed = 0;  // tokens inside phrases that start earlier
+  for (size_t h = 0; h < hit_count; ++h) {
+    const Token& t = tt.tokens[hits[h]];
+    if (!t.consumed && (t.entry->flags & Entry::kPrefix)) consumed += MatchPhrase(lex, tt, hits[h]);
   }
   const bool cap_diff = tt.all_caps > 0 && static_cast<size_t>(tt.all_caps) < n;
   // Which of the sentence-level passes below can change anything: contrast needs a "but" or
   // "although" rule, question blocking a question mark. Most messages have neither.
   uint16_t rule_flags = 0;
-  uint8_t token_flags = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (negated_from) negated_from[i] = -1;
+  for (size_t h = 0; h < hit_count; ++h) {
+    const size_t i = hits[h];
     const Token& t = tt.tokens[i];
-    token_flags |= t.flags;
-    if (t.consumed || !t.rule) {
-      valence[i] = 0.f;
-      continue;
-    }
+    if (t.consumed) continue;
     rule_flags |= t.rule->flags;
-    valence[i] = !(t.rule->flags & Entry::kValence)
-                     ? 0.f
-                     : TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
+    if (t.rule->flags & Entry::kValence) {
+      valence[i] = TokenValence(tt, i, cap_diff, negated_from ? &negated_from[i] : nullptr);
+    }
   }
   if (rule_flags & (Entry::kContrast | Entry::kConcession)) ApplyContrast(tt, valence);
-  if (token_flags & Token::kQuestion) BlockQuestions(tt, cap_diff, valence);
+  if (tt.has_question) BlockQuestions(tt, cap_diff, valence);
+  // Summed in token order like every token's valence; the zeros change nothing but `neutral`.
   double sum = 0, pos_sum = 0, neg_sum = 0;
-  int neutral = 0;
-  for (size_t i = 0; i < n; ++i) {
+  size_t nonzero = 0;
+  for (size_t h = 0; h < hit_count; ++h) {
+    const size_t i = hits[h];
     if (tt.tokens[i].consumed) continue;
     const double v = valence[i];
+    if (v == 0) continue;
+    ++nonzero;
     sum += v;
     if (v > 0) pos_sum += v + 1;
-    else if (v < 0) neg_sum += v - 1;
-    else ++neutral;
+    else neg_sum += v - 1;
   }
+  const int neutral = static_cast<int>(n - consumed - nonzero);
   if (n == 0) return r;
   const int ep = std::min(tt.exclamations, 4);
   double amp = ep * 0.292;

@@ -48,19 +48,28 @@ const Entry* LongestPhrase(const Lexicon& lex, const TokenizedText& tt, size_t i
   if (!first.entry || !(first.entry->flags & Entry::kPrefix)) return nullptr;
   char key[256];
   if (first.len > sizeof(key)) return nullptr;
-  for (size_t c = 0; c < first.len; ++c) key[c] = first.p[c];  // short: no memcpy call
-  size_t len = first.len;
+  // The key's text is copied only once its hash passes the lexicon's filter: most prefixes
+  // ("not", "no") are not followed by a phrase's next word.
+  size_t len = 0;      // bytes of key holding tokens [i, copied)
+  size_t copied = i;
+  size_t total = first.len;  // bytes the key of tokens [i, k] takes
   uint64_t h = Lexicon::Combine(Lexicon::kSeed, first.hash);
   const Entry* best = nullptr;
   for (size_t k = i + 1; k < tt.count; ++k) {
     if (tt.tokens[k - 1].flags & Token::kSentenceEnd) break;
     const Token& w = tt.tokens[k];
-    if (len + 1 + w.len > sizeof(key)) break;
-    key[len++] = ' ';
-    for (size_t c = 0; c < w.len; ++c) key[len + c] = w.p[c];
-    len += w.len;
+    if (total + 1 + w.len > sizeof(key)) break;
+    total += 1 + w.len;
     h = Lexicon::Combine(h, w.hash);
-    const Entry* e = lex.FindHashed(std::string_view(key, len), Lexicon::Finish(h));
+    const uint64_t hash = Lexicon::Finish(h);
+    if (!lex.MayContainHash(hash)) break;
+    for (; copied <= k; ++copied) {
+      const Token& t = tt.tokens[copied];
+      if (copied > i) key[len++] = ' ';
+      for (size_t c = 0; c < t.len; ++c) key[len + c] = t.p[c];  // short: no memcpy call
+      len += t.len;
+    }
+    const Entry* e = lex.FindHashed(std::string_view(key, len), hash);
     if (!e) break;
     if (want(e)) {
       best = e;

@@ -1,6 +1,6 @@
 // Build tool: loads the embedded VADER lexicon and sentiment/data/*.tsv into a Lexicon and writes
-// its hash table as a C++ source (lexicon_image.cc), so that Scorer::Create() copies a finished
-// table instead of parsing ~20,000 rules at every start of `deskhook`.
+// its hash table and filters as a C++ source (lexicon_image.cc), so that Scorer::Create() uses a
+// finished table in place instead of parsing ~20,000 rules at every start of `deskhook`.
 //
 //   sentiment_image_gen OUT.cc
 #include <cstdio>
@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::string pool, entries, slots;
-  lex.Save(&pool, &entries, &slots);
+  std::string pool, entries, slots, filters;
+  lex.Save(&pool, &entries, &slots, &filters);
   const std::string tmp = std::string(argv[1]) + ".tmp";
   FILE* f = std::fopen(tmp.c_str(), "w");
   if (!f) {
@@ -54,12 +54,13 @@ int main(int argc, char** argv) {
   WriteBytes(f, "kPool", pool);
   WriteBytes(f, "kEntries", entries);
   WriteBytes(f, "kSlots", slots);
+  WriteBytes(f, "kFilters", filters);
   std::fprintf(f,
                "\nconst Lexicon::Image kBuiltIn = {\n"
                "    std::string_view(kPool, %zu), std::string_view(kEntries, %zu),\n"
-               "    std::string_view(kSlots, %zu)};\n\n"
+               "    std::string_view(kSlots, %zu), std::string_view(kFilters, %zu)};\n\n"
                "}  // namespace deskhook::sentiment::image\n",
-               pool.size(), entries.size(), slots.size());
+               pool.size(), entries.size(), slots.size(), filters.size());
   if (std::fclose(f) != 0 || std::rename(tmp.c_str(), argv[1]) != 0) {
     std::perror(argv[1]);
     return 1;

@@ -14,6 +14,42 @@ TEST(Lexicon, NormalizesKeysLikeTheTokenizer) {
   EXPECT_EQ(Lexicon::NormalizeKey("\xC3\x89NORME"), "\xC3\xA9norme");
 }
 
+TEST(Lexicon, PaddedWordHashEqualsWordHashAtEveryLengthAndOffset) {
+  // The tokenizer hashes words with WordHashPadded (8-byte loads that ignore what lies past the
+  // word); keys are stored under WordHash. Both must agree, whatever the padding bytes hold.
+  std::string text;
+  for (int i = 0; i < 64; ++i) text.push_back(static_cast<char>('a' + (i * 7) % 26));
+  text += "\xC3\xA9:)<3";
+  for (size_t b = 0; b < text.size(); ++b) {
+    for (size_t n = 0; b + n <= text.size(); ++n) {
+      std::string padded = text.substr(b, n) + std::string(8, '\xFF');
+      ASSERT_EQ(Lexicon::WordHashPadded(padded.data(), n), Lexicon::WordHash(text.data() + b, n))
+          << b << "+" << n;
+      padded.replace(n, 8, std::string(8, '\0'));
+      ASSERT_EQ(Lexicon::WordHashPadded(padded.data(), n), Lexicon::WordHash(text.data() + b, n));
+    }
+  }
+}
+
+TEST(Lexicon, EmptyLexiconFindsNothing) {
+  Lexicon lex;
+  EXPECT_EQ(lex.Find("good"), nullptr);
+  EXPECT_EQ(lex.Find(""), nullptr);
+  EXPECT_EQ(lex.size(), 0u);
+}
+
+TEST(Lexicon, EdgeFilterKnowsEveryKeyWithPunctuationAtAnEnd) {
+  Lexicon lex;
+  std::string error;
+  ASSERT_TRUE(lex.LoadRules("valence\t2\t:)\nvalence\t2\t<3\nvalence\t-2\td:\n"
+                            "valence\t1\t#win\nvalence\t1\tgreat\n", "t", &error)) << error;
+  for (const std::string key : {":)", "<3", "d:", "#win"}) {
+    EXPECT_TRUE(lex.MayBeEdgeKey(key.data(), key.size())) << key;
+  }
+  const std::string word = "great!";  // not a key; the filter may say so without a lookup
+  EXPECT_EQ(lex.Find(word), nullptr);
+}
+
 TEST(Lexicon, ExpandsGroupsIncludingNestedAndOptional) {
   Lexicon lex;
   std::string error;
