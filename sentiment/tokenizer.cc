@@ -205,7 +205,7 @@ class Builder {
   // An inflected form of a sentiment word ("crashes", "annoyed", "hating"): the base's entry.
   // The quick rejections are inlined; InflectedSlow tries the endings.
   const Entry* Inflected(const char* p, size_t n) const {
-    if (n < 5 || n > 30) return nullptr;
+    if (n - 5 > 25) return nullptr;  // n < 5 or n > 30 (one unsigned compare)
     // Only these endings can be inflections handled below (a table, not a switch: the jump
     // table's target is as random as the words).
     const char before = kTables.inflection[static_cast<unsigned char>(p[n - 1])];
@@ -432,11 +432,12 @@ class Builder {
   // A word token whose lookup waits for Resolve(): prefetching every token's slot first lets
   // the memory accesses of a message overlap.
   void PushPending(size_t wb, size_t we, uint8_t flags) {
-    if (we - wb >= 3) {  // ends in "n't": one compare (the 4th byte read is the buffer's)
-      uint32_t last;
-      std::memcpy(&last, buf_ + we - 3, 4);
-      if ((last & 0xFFFFFF) == ('n' | '\'' << 8 | 't' << 16)) flags |= Token::kNegatedForm;
-    }
+    // Ends in "n't": one compare of the last three bytes (a shorter word reads from wb on,
+    // inside the buffer's slack, and is masked out by its length).
+    uint32_t last;
+    std::memcpy(&last, buf_ + (we - wb >= 3 ? we - 3 : wb), 4);
+    const bool nt = ((last & 0xFFFFFF) == ('n' | '\'' << 8 | 't' << 16)) & (we - wb >= 3);
+    flags |= static_cast<uint8_t>(nt) * Token::kNegatedForm;
     const uint64_t h = Lexicon::WordHashPadded(buf_ + wb, we - wb);
     lex_.Prefetch(Lexicon::Finish(Lexicon::Combine(Lexicon::kSeed, h)));
     Push(wb, we, flags, nullptr, h);
