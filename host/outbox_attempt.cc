@@ -1,6 +1,7 @@
 // One delivery attempt of one outbox item: captures, dry-run, effect check, the call itself,
-// and what its answer means (done, retry later, or dead letter). Every attempt is persisted
-// before and after, and appended to the event's decision log.
+// and what its answer means (done, retry later, or dead letter). A checkable call is persisted
+// "in flight" before it is sent; every result is saved after it (batched by the result writer)
+// and appended to the event's decision log.
 #include <boost/json.hpp>
 
 #include "host/outbox_internal.h"
@@ -57,8 +58,8 @@ std::vector<std::pair<std::string, std::string>> OutboxDelivery::Impl::SendHeade
   return headers;
 }
 
-void OutboxDelivery::Impl::LogAttempt(const OutboxItem& item, const std::string& outcome,
-                                      int status, int64_t duration_ms) {
+LogEntry OutboxDelivery::Impl::AttemptLog(const OutboxItem& item, const std::string& outcome,
+                                          int status, int64_t duration_ms) const {
   json::object rec;
   rec["outbox_id"] = item.id;
   rec["seq"] = item.seq;
@@ -73,23 +74,15 @@ void OutboxDelivery::Impl::LogAttempt(const OutboxItem& item, const std::string&
   if (!item.last_error.empty()) rec["error"] = item.last_error;
   rec["duration_ms"] = duration_ms;
   if (item.state == OutboxState::kPending) rec["next_attempt_ms"] = item.next_attempt_ms;
-  LogEntry entry{item.event_id, "delivery", json::serialize(rec), WallMs()};
-  {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    log_queue_.push_back(std::move(entry));
-  }
-  log_cv_.notify_one();
+  return LogEntry{item.event_id, "delivery", json::serialize(rec), WallMs()};
 }
 
 Outcome OutboxDelivery::Impl::Finish(Lane& lane, OutboxItem& item, OutboxState state,
                                      const std::string& outcome, int status, int64_t duration_ms) {
   item.state = state;
   item.last_status = status;
-  item.updated_ms = 0;
-  Status s = store_->UpdateOutbox(item);
-  LogAttempt(item, s.ok() ? outcome : outcome + " (state not saved: will be resent)", status,
-             duration_ms);
-  if (!s.ok()) return {Outcome::kDeferred, WallMs() + 1000};
+  item.updated_ms = WallMs();
+  SaveResult(item, AttemptLog(item, outcome, status, duration_ms));
   if (state == OutboxState::kDead) counters_.dead++;
   return {Outcome::kFinished, 0};
 }
@@ -99,9 +92,8 @@ Outcome OutboxDelivery::Impl::Defer(Lane& lane, OutboxItem& item, int64_t until_
   item.state = OutboxState::kPending;
   item.last_status = status;
   item.next_attempt_ms = until_ms;
-  item.updated_ms = 0;
-  (void)store_->UpdateOutbox(item);  // on failure the item is due at once: resent (checked)
-  LogAttempt(item, outcome, status, duration_ms);
+  item.updated_ms = WallMs();
+  SaveResult(item, AttemptLog(item, outcome, status, duration_ms));
   return {Outcome::kDeferred, until_ms};
 }
 

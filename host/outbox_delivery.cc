@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "host/log.h"
 #include "host/outbox_internal.h"
 
 namespace deskhook {
@@ -61,7 +62,7 @@ Status OutboxDelivery::Impl::Start() {
     lanes_[name] = std::move(lane);
   }
   BlockTicketsFromStore();
-  log_writer_ = std::thread([this] { LogWriterLoop(); });
+  log_writer_ = std::thread([this] { ResultWriterLoop(); });
   for (auto& [name, lane] : lanes_) {
     for (int i = 0; i < std::max(1, lane->opts.concurrency); ++i) {
       Lane* l = lane.get();
@@ -191,6 +192,7 @@ int OutboxDelivery::Impl::PollOnce() {
                                 [](const OutboxItem& a, int64_t id) { return a.id < id; });
     queue.insert(pos, item);
     lane.known.insert(item.id);
+    lane.Reindex(item.ticket_id);
     touched.insert(&lane);
   }
   for (Lane* lane : touched) lane->cv.notify_all();
@@ -235,11 +237,11 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
     {
       std::unique_lock<std::mutex> lock(lane->mu);
       const OutboxItem* best = nullptr;
-      for (const auto& [ticket, queue] : lane->by_ticket) {
-        if (queue.empty() || lane->busy.count(ticket)) continue;
+      for (const auto& [front_id, ticket] : lane->ready) {
         auto block = lane->blocked.find(ticket);
-        if (block != lane->blocked.end() && queue.front().id > block->second.id) continue;
-        if (best == nullptr || queue.front().id < best->id) best = &queue.front();
+        if (block != lane->blocked.end() && front_id > block->second.id) continue;
+        best = &lane->by_ticket[ticket].front();
+        break;
       }
       if (best == nullptr) {
         lane->cv.wait_for(lock, milliseconds(200));
@@ -248,11 +250,13 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
       item = *best;
       lane->busy.insert(item.ticket_id);
       lane->in_flight.insert(item.id);
+      lane->Reindex(item.ticket_id);
     }
     auto release = [&] {
       std::lock_guard<std::mutex> lock(lane->mu);
       lane->busy.erase(item.ticket_id);
       lane->in_flight.erase(item.id);
+      lane->Reindex(item.ticket_id);
     };
     auto pause = [&](int64_t ms) {
       std::unique_lock<std::mutex> lock(lane->mu);
@@ -274,15 +278,19 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
       }
     }
     Outcome outcome = Attempt(*lane, item);
+    bool more = false;
     {
       std::lock_guard<std::mutex> lock(lane->mu);
       auto& queue = lane->by_ticket[item.ticket_id];
       auto pos = std::find_if(queue.begin(), queue.end(),
                               [&](const OutboxItem& q) { return q.id == item.id; });
       if (pos != queue.end()) queue.erase(pos);
+      more = !queue.empty();
       if (queue.empty()) lane->by_ticket.erase(item.ticket_id);
       lane->known.erase(item.id);
-      lane->released[item.id] = poll_gen_.load();
+      // SaveResult marked it kUnsaved (or the writer already saved it); an attempt that saved
+      // nothing (store busy before sending) leaves the row as it was.
+      lane->released.emplace(item.id, poll_gen_.load());
       lane->busy.erase(item.ticket_id);
       lane->in_flight.erase(item.id);
       if (outcome.kind == Outcome::kDeferred) {
@@ -291,21 +299,63 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
       } else {
         lane->rate_limited.erase(item.id);
       }
+      lane->Reindex(item.ticket_id);
     }
-    lane->cv.notify_all();
+    // This worker takes the next ready item itself; wake one more only for the ticket's next.
+    if (more) lane->cv.notify_one();
   }
 }
 
-void OutboxDelivery::Impl::LogWriterLoop() {
+void OutboxDelivery::Impl::SaveResult(const OutboxItem& item, LogEntry log) {
+  if (auto lane = lanes_.find(item.instance); lane != lanes_.end()) {
+    std::lock_guard<std::mutex> lock(lane->second->mu);
+    lane->second->released[item.id] = outbox_internal::kUnsaved;  // until the writer saved it
+  }
+  {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    result_queue_.push_back(item);
+    log_queue_.push_back(std::move(log));
+  }
+  log_cv_.notify_one();
+}
+
+// Saves finished attempts in batches: one store write (one commit) for every result that
+// piled up while the previous write ran, instead of one per call. Until an item's row is
+// saved its `released` mark keeps polls from loading the old row; a crash before the save
+// leaves the old row, which is resent (idempotent) or checked first (in flight).
+void OutboxDelivery::Impl::ResultWriterLoop() {
   std::unique_lock<std::mutex> lock(log_mu_);
   while (true) {
-    log_cv_.wait(lock, [this] { return log_stop_ || !log_queue_.empty(); });
-    if (log_queue_.empty() && log_stop_) return;
-    std::vector<LogEntry> batch;
-    batch.swap(log_queue_);
+    log_cv_.wait(lock, [this] { return log_stop_ || !log_queue_.empty() || !result_queue_.empty(); });
+    if (log_queue_.empty() && result_queue_.empty() && log_stop_) return;
+    std::vector<LogEntry> logs;
+    std::vector<OutboxItem> rows;
+    logs.swap(log_queue_);
+    rows.swap(result_queue_);
     lock.unlock();
-    (void)store_->AppendLog(batch);  // the outbox row is the truth; the log is its history
+    Status s = store_->SaveOutboxResults(rows, logs);
+    if (s.ok()) {
+      const int64_t gen = poll_gen_.load();
+      for (const OutboxItem& row : rows) {
+        auto lane = lanes_.find(row.instance);
+        if (lane == lanes_.end()) continue;
+        std::lock_guard<std::mutex> lane_lock(lane->second->mu);
+        auto r = lane->second->released.find(row.id);
+        if (r != lane->second->released.end() && r->second == outbox_internal::kUnsaved) r->second = gen;
+      }
+      lock.lock();
+      continue;
+    }
+    log::Error("cannot save outbox results; retrying", {{"items", static_cast<int64_t>(rows.size())},
+                                                        {"error", std::string_view(s.ToString())}});
     lock.lock();
+    if (log_stop_) return;  // closing: the rows stay as they were (resent or checked after restart)
+    // Put them back in front of newer results (a row's later result must win) and wait a bit.
+    rows.insert(rows.end(), std::make_move_iterator(result_queue_.begin()), std::make_move_iterator(result_queue_.end()));
+    result_queue_.swap(rows);
+    logs.insert(logs.end(), std::make_move_iterator(log_queue_.begin()), std::make_move_iterator(log_queue_.end()));
+    log_queue_.swap(logs);
+    log_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return log_stop_; });
   }
 }
 
@@ -342,6 +392,7 @@ Status OutboxDelivery::Impl::Drop(int64_t id) {
       if (pos != queue->second.end()) queue->second.erase(pos);
       if (queue->second.empty()) lane.by_ticket.erase(queue);
     }
+    lane.Reindex(item->ticket_id);
   }
   lane.released[id] = poll_gen_.load();
   auto block = lane.blocked.find(item->ticket_id);

@@ -64,8 +64,29 @@ struct Lane {
   // Items that left memory (finished, deferred, dropped) -> poll generation at that moment. A
   // poll that started before then may hold a stale row for them and must not load it again.
   std::map<int64_t, int64_t> released;
+  // Tickets a worker may take now (items in memory, no attempt running), by their first item's
+  // id: a worker takes the oldest in O(log n) instead of scanning every ticket. Blocked tickets
+  // stay listed and are skipped when picking.
+  std::set<std::pair<int64_t, std::string>> ready;
+  std::map<std::string, int64_t> ready_at;  // ticket -> its key in `ready`
   std::vector<std::thread> workers;
+
+  // Re-lists `ticket` in `ready` after its queue or busy state changed. REQUIRES: mu held.
+  void Reindex(const std::string& ticket) {
+    if (auto at = ready_at.find(ticket); at != ready_at.end()) {
+      ready.erase({at->second, ticket});
+      ready_at.erase(at);
+    }
+    auto q = by_ticket.find(ticket);
+    if (q == by_ticket.end() || q->second.empty() || busy.count(ticket)) return;
+    ready.emplace(q->second.front().id, ticket);
+    ready_at[ticket] = q->second.front().id;
+  }
 };
+
+// Marks an item released while its finished attempt is not yet saved: no poll may load the
+// store's older row of it until the save has committed.
+inline constexpr int64_t kUnsaved = INT64_MAX;
 
 // The connector's own effect check (Connector::BuildEffectCheck / EffectPresent).
 class ConnectorEffectChecker : public EffectChecker {
@@ -117,7 +138,10 @@ class OutboxDelivery::Impl {
   void ClearStaleBlocks(outbox_internal::Lane& lane, int64_t now);
   void BlockTicketsFromStore();
   void WorkerLoop(outbox_internal::Lane* lane);
-  void LogWriterLoop();
+  void ResultWriterLoop();
+  // Queues the item's new row and its decision-log entry for the result writer, which saves
+  // them in batches (one store write for many attempts).
+  void SaveResult(const OutboxItem& item, LogEntry log);
 
   // outbox_attempt.cc
   outbox_internal::Outcome Finish(outbox_internal::Lane& lane, OutboxItem& item, OutboxState state,
@@ -126,8 +150,8 @@ class OutboxDelivery::Impl {
                                  const std::string& outcome, int status, int64_t duration_ms);
   outbox_internal::Outcome Failed(outbox_internal::Lane& lane, OutboxItem& item,
                                   const std::string& error, int status, int64_t duration_ms);
-  void LogAttempt(const OutboxItem& item, const std::string& outcome, int status,
-                  int64_t duration_ms);
+  LogEntry AttemptLog(const OutboxItem& item, const std::string& outcome, int status,
+                      int64_t duration_ms) const;
   std::vector<std::pair<std::string, std::string>> SendHeaders(const outbox_internal::Lane& lane,
                                                                const ApiCall& call) const;
   int64_t Backoff(int attempt);
@@ -152,7 +176,8 @@ class OutboxDelivery::Impl {
 
   std::mutex log_mu_;
   std::condition_variable log_cv_;
-  std::vector<LogEntry> log_queue_;
+  std::vector<LogEntry> log_queue_;        // guarded by log_mu_
+  std::vector<OutboxItem> result_queue_;   // guarded by log_mu_; rows to save
   bool log_stop_ = false;
   std::thread log_writer_;
 };

@@ -160,6 +160,9 @@ class Store {
   // Writes state, attempts, next_attempt_ms, last_status, last_error and updated_ms (now when
   // item.updated_ms is 0) of item.id. NotFound for an unknown id.
   Status UpdateOutbox(const OutboxItem& item);
+  // UpdateOutbox for each of `items` (an unknown id is skipped) and AppendLog(`log`), in one
+  // write: how the delivery engine records a batch of finished attempts.
+  Status SaveOutboxResults(const std::vector<OutboxItem>& items, const std::vector<LogEntry>& log);
   Status SetOutboxVar(int64_t event_id, const std::string& name, const std::string& value);
   Result<std::vector<std::pair<std::string, std::string>>> OutboxVars(int64_t event_id);  // by name
 

@@ -124,23 +124,40 @@ Result<OutboxItem> Store::GetOutbox(int64_t id) {
   return std::move(rows->front());
 }
 
+namespace {
+
+// Returns NotFound when no row has item.id.
+Status UpdateOutboxRow(Conn& conn, const OutboxItem& item, int64_t updated_ms) {
+  auto upd = conn.Prepare(
+      "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = ?4, last_status = ?5, "
+      "last_error = ?6, updated_ms = ?7 WHERE id = ?1");
+  if (!upd.ok()) return upd.status();
+  Cursor c(*upd);
+  c.Bind(1, item.id).Bind(2, static_cast<int64_t>(item.state)).Bind(3, int64_t{item.attempts});
+  c.Bind(4, item.next_attempt_ms).Bind(5, int64_t{item.last_status}).Bind(6, item.last_error);
+  c.Bind(7, updated_ms);
+  Status st = c.Run("update outbox");
+  if (!st.ok()) return st;
+  if (sqlite3_changes(conn.db()) == 0) return Status::NotFound("no outbox item " + std::to_string(item.id));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status Store::UpdateOutbox(const OutboxItem& item) {
   const int64_t updated_ms = item.updated_ms != 0 ? item.updated_ms : impl_->Now();
+  return impl_->Submit([&](Conn& conn) { return UpdateOutboxRow(conn, item, updated_ms); });
+}
+
+Status Store::SaveOutboxResults(const std::vector<OutboxItem>& items, const std::vector<LogEntry>& log) {
+  if (items.empty() && log.empty()) return Status::Ok();
+  const int64_t now = impl_->Now();
   return impl_->Submit([&](Conn& conn) -> Status {
-    auto upd = conn.Prepare(
-        "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = ?4, last_status = ?5, "
-        "last_error = ?6, updated_ms = ?7 WHERE id = ?1");
-    if (!upd.ok()) return upd.status();
-    Cursor c(*upd);
-    c.Bind(1, item.id).Bind(2, static_cast<int64_t>(item.state)).Bind(3, int64_t{item.attempts});
-    c.Bind(4, item.next_attempt_ms).Bind(5, int64_t{item.last_status}).Bind(6, item.last_error);
-    c.Bind(7, updated_ms);
-    Status st = c.Run("update outbox");
-    if (!st.ok()) return st;
-    if (sqlite3_changes(conn.db()) == 0) {
-      return Status::NotFound("no outbox item " + std::to_string(item.id));
+    for (const OutboxItem& item : items) {
+      Status st = UpdateOutboxRow(conn, item, item.updated_ms != 0 ? item.updated_ms : now);
+      if (!st.ok() && st.code() != Code::kNotFound) return st;
     }
-    return Status::Ok();
+    return log.empty() ? Status::Ok() : store_internal::InsertLog(conn, log);
   });
 }
 

@@ -6,7 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <httplib.h>
@@ -59,6 +63,29 @@ int StartServer(const std::string& binary, const std::string& config, int port) 
   }
   kill(pid, SIGKILL);
   return -1;
+}
+
+double CpuMs(int pid) {
+  if (pid == 0) {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto ms = [](const timeval& tv) { return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0; };
+    return ms(ru.ru_utime) + ms(ru.ru_stime);
+  }
+  // /proc/<pid>/stat: fields 14 and 15 are utime and stime in clock ticks; field 2 (comm) may
+  // contain spaces, so count from the closing parenthesis.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+  }
+  return (utime + stime) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 }  // namespace deskhook::bench

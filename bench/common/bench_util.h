@@ -18,5 +18,8 @@ std::string RawPost(const std::string& path, const HeaderMap& headers, const std
 // Starts `binary serve --config config` as a child process; waits until /readyz answers 200.
 // Returns the pid, or -1 (the child is killed) when it did not become ready.
 int StartServer(const std::string& binary, const std::string& config, int port);
+// CPU time (user + system) used so far by process `pid` (0 = this process), in ms; -1 if unknown.
+// Lets a bench report CPU cost per event, which a busy machine distorts far less than rates.
+double CpuMs(int pid = 0);
 
 }  // namespace deskhook::bench

@@ -138,10 +138,19 @@ int main(int argc, char** argv) {
   std::printf("deskhook ingest bench: %d connections, %.0f s per phase, %s workers, store.sync=%s, scripts=%s\n",
               connections, seconds, workers.c_str(), sync.c_str(), scripts_dir.empty() ? "none" : scripts_dir.c_str());
   RunLoad(port, connections, 1.0, 0, 0, webhook);  // warm-up (ids 0..: distinct from the measured phase? no: see below)
+  double server0 = CpuMs(pid), self0 = CpuMs();
   LoadResult hooks = RunLoad(port, connections, seconds, 0, 0, [&](int64_t i) { return webhook(i + 10'000'000); });
+  double server1 = CpuMs(pid), self1 = CpuMs();
   LoadResult base = RunLoad(port, connections, seconds, 0, 0, noop);
+  double server2 = CpuMs(pid), self2 = CpuMs();
   Report("webhooks", hooks);
   Report("noop", base);
+  // CPU per request (server process / this load generator): what the rates divide 2 cores by.
+  std::printf("cpu per request: webhooks server %.1f us + client %.1f us; noop server %.1f us + client %.1f us\n",
+              1000.0 * (server1 - server0) / static_cast<double>(hooks.requests),
+              1000.0 * (self1 - self0) / static_cast<double>(hooks.requests),
+              1000.0 * (server2 - server1) / static_cast<double>(base.requests),
+              1000.0 * (self2 - self1) / static_cast<double>(base.requests));
   long rss_kb = PeakRssKb(pid);
   std::set<std::string> distinct(hooks.ok_ids.begin(), hooks.ok_ids.end());
   kill(pid, SIGTERM);

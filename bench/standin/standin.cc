@@ -401,6 +401,12 @@ std::vector<Call> Standin::Calls() const {
   return impl_->calls;
 }
 
+std::vector<Call> Standin::CallsSince(size_t from) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (from >= impl_->calls.size()) return {};
+  return std::vector<Call>(impl_->calls.begin() + static_cast<std::ptrdiff_t>(from), impl_->calls.end());
+}
+
 size_t Standin::CallCount() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->calls.size();

@@ -58,6 +58,8 @@ class Standin {
   void Reset();  // forget calls and state (fault unchanged)
 
   std::vector<Call> Calls() const;
+  // The calls received after the first `from` (for polling without copying all of them again).
+  std::vector<Call> CallsSince(size_t from) const;
   size_t CallCount() const;
   // How many times a note/comment/article containing `marker` was stored (effects, not calls).
   int EffectCount(const std::string& marker) const;
