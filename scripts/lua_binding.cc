@@ -20,12 +20,13 @@
 #include <sstream>
 #include <vector>
 
+#include "scripts/cpu_deadline.h"
 #include "scripts/ticket_view.h"
 
 namespace deskhook::scripts::binding {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+
 constexpr const char* kHandlers[] = {"on_ticket_created", "on_customer_reply", "on_agent_reply",
                                      "on_ticket_updated", "on_event"};
 constexpr int kMaxDepth = 200;       // Lua call depth per invocation
@@ -143,7 +144,7 @@ struct VmCore {
   int64_t budget = 0;
   int64_t counted = 0;
   int step = Engine::kHookStep;
-  Clock::time_point deadline;
+  CpuDeadline deadline;
   bool limit_hit = false;
   bool mem_hit = false;
   bool refused_pending = false;  // an allocation was refused and not yet retried successfully
@@ -255,7 +256,7 @@ void Hook(lua_State* L, lua_Debug* ar) {
       c->counted += c->step;
       if (c->counted >= c->budget) {
         c->limit_reason = "instruction budget of " + std::to_string(c->limits.instructions) + " exceeded";
-      } else if (Clock::now() >= c->deadline) {
+      } else if (c->deadline.Passed()) {
         c->limit_reason = "deadline of " + std::to_string(c->limits.deadline_ms) + " ms exceeded";
       } else if (lua_getstack(L, kMaxDepth, &deep)) {
         c->limit_reason = "call depth over " + std::to_string(kMaxDepth) + " (runaway recursion?)";
@@ -284,7 +285,7 @@ void StartRun(VmCore* c, int64_t instructions, int64_t deadline_ms) {
   c->budget = instructions;
   c->counted = 0;
   c->step = static_cast<int>(std::min<int64_t>(Engine::kHookStep, std::max<int64_t>(1, instructions)));
-  c->deadline = Clock::now() + std::chrono::milliseconds(deadline_ms);
+  c->deadline.Start(deadline_ms);
   c->limit_hit = c->mem_hit = c->refused_pending = c->mem_check = false;
   c->limit_reason.clear();
   c->limit_where.clear();

@@ -57,7 +57,7 @@ std::unique_ptr<KvStore> NewMemoryKvStore();
 
 struct Limits {
   int64_t instructions = 1'000'000;   // per handler invocation (count hook)
-  int64_t deadline_ms = 50;           // wall clock per handler invocation
+  int64_t deadline_ms = 50;           // CPU time of the handler invocation (not time descheduled)
   size_t memory_bytes = 16u << 20;    // whole lua_State, own allocator
   // Caps on what the API hands over; going over is an error for that script.
   size_t max_actions = 200;           // decision calls per invocation

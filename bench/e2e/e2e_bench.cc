@@ -4,6 +4,7 @@
 // at a fixed open-loop rate (default 1,000 events/s).
 //
 // usage: bench_e2e [--rate 1000] [--seconds 10] [--saturation-events 30000] [--sync full|normal]
+//                  [--workers 2] [--binary PATH]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   const double seconds = std::stod(Arg(argc, argv, "seconds", "10"));
   const int64_t saturation_events = std::stoll(Arg(argc, argv, "saturation-events", "30000"));
   const std::string sync = Arg(argc, argv, "sync", "full");
+  const std::string workers = Arg(argc, argv, "workers", "2");
   const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
   const std::string scripts = std::string(DESKHOOK_SOURCE_DIR) + "/examples/scripts";
 
@@ -90,7 +92,7 @@ int main(int argc, char** argv) {
   int port = FreePort();
   std::ofstream(dir + "/e2e.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
       << R"(,"threads":96},"store":{"path":")" << dir << R"(/e2e.db","sync":")" << sync
-      << R"("},"workers":2,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
+      << R"("},"workers":)" << workers << R"(,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
       << scripts << R"(/vip_requesters.lua",")" << scripts << R"(/escalate_frustration.lua",")" << scripts
       << R"(/churn_risk.lua",")" << scripts << R"(/route_by_topic.lua"],"module_dir":")" << scripts
       << R"(","escalate":{"tags":["escalation"],"group":"360099","priority":"high"}},)"
@@ -147,6 +149,17 @@ int main(int argc, char** argv) {
                   err && *err ? ", e.g. " : "", err ? reinterpret_cast<const char*>(err) : "");
     }
     std::printf("\n");
+    sqlite3_finalize(st);
+    // Events that led to no call: say why (their decision log), so a gap is never silent.
+    sqlite3_prepare_v2(db, "SELECT e.id, e.state, (SELECT group_concat(d.stage || ' ' || COALESCE(json_extract(d.record_json, '$.script'), '') || ' ' || "
+                       "COALESCE(json_extract(d.record_json, '$.outcome'), '') || ' ' || COALESCE(json_extract(d.record_json, '$.reason'), ''), ' | ') "
+                       "FROM decision_log d WHERE d.event_id = e.id) FROM events e WHERE NOT EXISTS "
+                       "(SELECT 1 FROM outbox o WHERE o.event_id = e.id) LIMIT 5", -1, &st, nullptr);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+      const unsigned char* log = sqlite3_column_text(st, 2);
+      std::printf("  event %lld (state %d) made no call: %s\n", static_cast<long long>(sqlite3_column_int64(st, 0)),
+                  sqlite3_column_int(st, 1), log ? reinterpret_cast<const char*>(log) : "(no decision log)");
+    }
     sqlite3_finalize(st);
     sqlite3_close(db);
   }

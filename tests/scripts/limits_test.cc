@@ -2,6 +2,9 @@
 // the event still gets the fallback, and the next event on the same Runtime runs normally.
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "scripts/cpu_deadline.h"
 #include "script_test_util.h"
 
 namespace deskhook::scripts {
@@ -152,3 +155,75 @@ TEST(Limits, TopLevelInfiniteLoopIsRefusedAtLoad) {
 
 }  // namespace
 }  // namespace deskhook::scripts
+
+// ---- The deadline counts CPU time, not time spent waiting for a core ----
+
+namespace cpu_deadline_clocks {
+int64_t wall = 0, cpu = 0;
+int64_t Wall() { return wall; }
+int64_t Cpu() { return cpu; }
+}  // namespace cpu_deadline_clocks
+
+TEST(CpuDeadline, WaitingForACoreDoesNotUseTheBudget) {
+  using namespace cpu_deadline_clocks;
+  wall = 1'000'000'000;
+  cpu = 5'000'000;
+  deskhook::scripts::CpuDeadline d(Wall, Cpu);
+  d.Start(50);
+  wall += 200'000'000;  // 200 ms later on the wall clock ...
+  cpu += 10'000'000;    // ... of which the script ran 10 ms
+  EXPECT_FALSE(d.Passed());
+  cpu += 39'000'000;  // 49 ms of CPU in all
+  wall += 39'000'000;
+  EXPECT_FALSE(d.Passed());
+  cpu += 2'000'000;  // 51 ms
+  wall += 2'000'000;
+  EXPECT_TRUE(d.Passed());
+}
+
+TEST(CpuDeadline, CpuClockIsNotReadBeforeTheWallClockDeadline) {
+  using namespace cpu_deadline_clocks;
+  wall = 0;
+  cpu = 0;
+  deskhook::scripts::CpuDeadline d(Wall, Cpu);
+  d.Start(50);
+  cpu = 999'000'000;  // would be over budget, but the wall clock says 50 ms have not passed
+  wall = 49'000'000;
+  EXPECT_FALSE(d.Passed());
+  wall = 50'000'000;
+  EXPECT_TRUE(d.Passed());
+}
+
+TEST(CpuDeadline, RealThreadClockStopsABusyLoop) {
+  deskhook::scripts::CpuDeadline d;
+  d.Start(20);
+  const auto start = std::chrono::steady_clock::now();
+  volatile uint64_t x = 0;
+  while (!d.Passed()) {
+    for (int i = 0; i < 1000; ++i) x = x + static_cast<uint64_t>(i);
+    ASSERT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << "never passed";
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(20));
+}
+
+TEST(CpuDeadline, AReadingUpTo1msOldIsReusedAndChargedAtMost1ms) {
+  using namespace cpu_deadline_clocks;
+  wall = 0;
+  cpu = 0;
+  deskhook::scripts::CpuDeadline d(Wall, Cpu);
+  d.Start(50);  // reads cpu = 0 at wall 0
+  wall = 900'000;
+  cpu = 900'000;  // the thread ran the 0.9 ms in between (another script)
+  d.Start(50);    // reuses the reading: charged 0.9 ms it did not use
+  wall += 50'000'000;
+  cpu += 49'000'000;  // this script used 49 ms, charged 49.9 ms: still within 50
+  EXPECT_FALSE(d.Passed());
+  cpu += 200'000;  // 49.2 ms used, 50.1 charged
+  wall += 200'000;
+  EXPECT_TRUE(d.Passed());
+  wall += 2'000'000;  // more than 1 ms after the reading: the next Start reads again
+  d.Start(50);
+  wall += 50'000'000;
+  cpu += 49'900'000;
+  EXPECT_FALSE(d.Passed());
+}
