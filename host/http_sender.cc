@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "connectors/model/headers.h"
@@ -9,7 +10,6 @@
 namespace deskhook {
 namespace {
 
-constexpr size_t kMaxIdleClients = 16;
 
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -83,7 +83,7 @@ std::unique_ptr<httplib::Client> HttpSender::Acquire() {
 
 void HttpSender::Release(std::unique_ptr<httplib::Client> client) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (idle_.size() < kMaxIdleClients) idle_.push_back(std::move(client));
+  if (idle_.size() < static_cast<size_t>(std::max(1, options_.max_idle_connections))) idle_.push_back(std::move(client));
 }
 
 HttpAnswer HttpSender::Send(std::string_view method, const std::string& path,

@@ -25,6 +25,9 @@ struct HttpSenderOptions {
   int64_t connect_timeout_ms = 3000;
   int64_t read_timeout_ms = 10000;
   int64_t write_timeout_ms = 10000;
+  // Idle keep-alive connections kept for reuse. Set it to the number of concurrent senders:
+  // fewer means connections are closed and reopened under load.
+  int max_idle_connections = 16;
 };
 
 enum class TransportError {

@@ -50,14 +50,28 @@ std::string Metrics::Labels(std::initializer_list<std::pair<std::string_view, st
   return out;
 }
 
+namespace {
+
+// The series `name{labels}` of `family`, created on first use. REQUIRES: the metrics lock.
+template <typename Family>
+auto& Series(Family& family, std::string_view name, std::string_view labels) {
+  auto f = family.find(name);
+  if (f == family.end()) f = family.emplace(std::string(name), typename Family::mapped_type{}).first;
+  auto s = f->second.find(labels);
+  if (s == f->second.end()) s = f->second.emplace(std::string(labels), typename Family::mapped_type::mapped_type{}).first;
+  return s->second;
+}
+
+}  // namespace
+
 void Metrics::Inc(std::string_view name, std::string_view labels, double by) {
   std::lock_guard<std::mutex> lock(mu_);
-  counters_[std::string(name)][std::string(labels)] += by;
+  Series(counters_, name, labels) += by;
 }
 
 void Metrics::Set(std::string_view name, std::string_view labels, double value) {
   std::lock_guard<std::mutex> lock(mu_);
-  gauges_[std::string(name)][std::string(labels)] = value;
+  Series(gauges_, name, labels) = value;
 }
 
 void Metrics::SetGaugeFn(std::string_view name, std::function<double()> fn) {
@@ -67,7 +81,7 @@ void Metrics::SetGaugeFn(std::string_view name, std::function<double()> fn) {
 
 void Metrics::Observe(std::string_view name, std::string_view labels, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  Histogram& h = histograms_[std::string(name)][std::string(labels)];
+  Histogram& h = Series(histograms_, name, labels);
   if (h.buckets.empty()) h.buckets.assign(kBucketCount, 0);
   for (size_t i = 0; i < kBucketCount; ++i) {
     if (seconds <= kBuckets[i]) ++h.buckets[i];

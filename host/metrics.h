@@ -37,9 +37,13 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::string, double>> counters_;  // name -> labels -> value
-  std::map<std::string, std::map<std::string, double>> gauges_;
-  std::map<std::string, std::map<std::string, Histogram>> histograms_;
+  // name -> labels -> value. Transparent comparators: a lookup of an existing series allocates
+  // nothing, so the lock (taken on every request) is held only for the lookup itself.
+  template <typename V>
+  using Family = std::map<std::string, std::map<std::string, V, std::less<>>, std::less<>>;
+  Family<double> counters_;
+  Family<double> gauges_;
+  Family<Histogram> histograms_;
   std::map<std::string, std::function<double()>> gauge_fns_;
 };
 

@@ -48,6 +48,7 @@ Status OutboxDelivery::Impl::Start() {
     so.connect_timeout_ms = std::min(options_.connect_timeout_ms, connector->config().timeout_ms);
     so.read_timeout_ms = connector->config().timeout_ms;
     so.write_timeout_ms = connector->config().timeout_ms;
+    so.max_idle_connections = std::max(1, lane->opts.concurrency);
     auto sender = HttpSender::Create(so);
     if (!sender.ok()) {
       return Status::InvalidArgument("connectors." + name + "." + sender.status().message());

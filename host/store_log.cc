@@ -16,16 +16,20 @@ Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries) {
       "VALUES(?1, ?2, ?3, ?4, ?5)");
   if (!next.ok()) return next.status();
   if (!ins.ok()) return ins.status();
+  int64_t seq = 0;
+  const LogEntry* prev = nullptr;
   for (const LogEntry& e : entries) {
     if (e.stage.empty()) return Status::InvalidArgument("log entry has no stage");
-    int64_t seq;
-    {
+    if (prev != nullptr && prev->event_id == e.event_id) {
+      ++seq;  // entries of one event usually come together: one MAX lookup for the run
+    } else {
       Cursor c(*next);
       c.Bind(1, e.event_id);
       int rc = c.Step();
       if (rc != SQLITE_ROW) return SqlStatus(conn.db(), rc, "next log seq");
       seq = c.Int(0);
     }
+    prev = &e;
     Cursor c(*ins);
     c.Bind(1, e.event_id).Bind(2, seq).Bind(3, e.stage).Bind(4, e.record_json).Bind(5, e.time_ms);
     Status st = c.Run("insert log");
