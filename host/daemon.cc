@@ -158,6 +158,10 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     auto n = st->CountPending();
     return n.ok() ? static_cast<double>(*n) : -1.0;
   });
+  // Group commit at work: operations per transaction = ops / commits.
+  Metrics::Global().SetGaugeFn("deskhook_store_commits_total", [st] { return static_cast<double>(st->Stats().commits); });
+  Metrics::Global().SetGaugeFn("deskhook_store_ops_total", [st] { return static_cast<double>(st->Stats().ops); });
+  Metrics::Global().SetGaugeFn("deskhook_store_failed_batches_total", [st] { return static_cast<double>(st->Stats().failed_batches); });
   impl->config = std::move(config);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }

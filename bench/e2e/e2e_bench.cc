@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -150,6 +151,17 @@ int main(int argc, char** argv) {
     }
     std::printf("\n");
     sqlite3_finalize(st);
+    // What each event leaves in the store (the decision log dominates the write volume).
+    sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM events), (SELECT SUM(length(body) + length(meta_json)) FROM events), "
+                       "(SELECT COUNT(*) FROM decision_log), (SELECT SUM(length(record_json)) FROM decision_log), "
+                       "(SELECT SUM(length(body) + length(headers_json) + length(path)) FROM outbox)", -1, &st, nullptr);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+      const double n = static_cast<double>(sqlite3_column_int64(st, 0));
+      std::printf("store per event: webhook %.0f B, decision log %.1f rows / %.0f B, outbox %.0f B\n",
+                  sqlite3_column_double(st, 1) / n, sqlite3_column_double(st, 2) / n, sqlite3_column_double(st, 3) / n,
+                  sqlite3_column_double(st, 4) / n);
+    }
+    sqlite3_finalize(st);
     // Events that led to no call: say why (their decision log), so a gap is never silent.
     sqlite3_prepare_v2(db, "SELECT e.id, e.state, (SELECT group_concat(d.stage || ' ' || COALESCE(json_extract(d.record_json, '$.script'), '') || ' ' || "
                        "COALESCE(json_extract(d.record_json, '$.outcome'), '') || ' ' || COALESCE(json_extract(d.record_json, '$.reason'), ''), ' | ') "
@@ -180,6 +192,6 @@ int main(int argc, char** argv) {
   int status = 0;
   waitpid(pid, &status, 0);
   helpdesk.Stop();
-  std::filesystem::remove_all(dir);
+  if (std::getenv("DESKHOOK_BENCH_KEEP") == nullptr) std::filesystem::remove_all(dir); else std::printf("kept %s\n", dir.c_str());
   return 0;
 }

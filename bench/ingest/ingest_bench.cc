@@ -68,6 +68,18 @@ int64_t CountStored(const std::string& db) {
   return n;
 }
 
+std::string ScrapeMetrics(int port) {
+  httplib::Client c("127.0.0.1", port);
+  auto res = c.Get("/metrics");
+  return res && res->status == 200 ? res->body : "";
+}
+
+// The value of an unlabelled series `name` in Prometheus text, or 0.
+double MetricValue(const std::string& text, const std::string& name) {
+  size_t at = text.find("\n" + name + " ");
+  return at == std::string::npos ? 0 : std::atof(text.c_str() + at + name.size() + 2);
+}
+
 void Report(const char* name, const LoadResult& r) {
   std::printf("%-10s requests=%lld ok=%lld errors=%lld seconds=%.2f rate=%.0f/s p50=%.2fms p99=%.2fms\n", name,
               static_cast<long long>(r.requests), static_cast<long long>(r.ok), static_cast<long long>(r.errors),
@@ -141,9 +153,15 @@ int main(int argc, char** argv) {
   double server0 = CpuMs(pid), self0 = CpuMs();
   LoadResult hooks = RunLoad(port, connections, seconds, 0, 0, [&](int64_t i) { return webhook(i + 10'000'000); });
   double server1 = CpuMs(pid), self1 = CpuMs();
+  const std::string metrics = ScrapeMetrics(port);
   LoadResult base = RunLoad(port, connections, seconds, 0, 0, noop);
   double server2 = CpuMs(pid), self2 = CpuMs();
   Report("webhooks", hooks);
+  const double commits = MetricValue(metrics, "deskhook_store_commits_total");
+  if (commits > 0) {
+    std::printf("store: %.0f transactions, %.1f operations per transaction (group commit)\n", commits,
+                MetricValue(metrics, "deskhook_store_ops_total") / commits);
+  }
   Report("noop", base);
   // CPU per request (server process / this load generator): what the rates divide 2 cores by.
   std::printf("cpu per request: webhooks server %.1f us + client %.1f us; noop server %.1f us + client %.1f us\n",
