@@ -85,6 +85,10 @@ class Connector {
   virtual bool EffectPresent(const ApiCall& call, std::string_view check_response) const {
     return false;
   }
+  // True when a non-2xx `status` to `call` still means the call's effect is in place (Intercom:
+  // removing a tag the conversation does not have answers 404). The outbox marks it done
+  // instead of dead-lettering it. Default: no such answers.
+  virtual bool AnswerMeansDone(const ApiCall& call, int status) const { return false; }
 
  protected:
   explicit Connector(InstanceConfig config) : config_(std::move(config)) {}

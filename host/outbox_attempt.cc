@@ -238,6 +238,12 @@ Outcome OutboxDelivery::Impl::Attempt(Lane& lane, OutboxItem item) {
                   status, answer.duration_ms);
   }
   lane.breaker.OnNeutral();
+  if (lane.connector->AnswerMeansDone(item.call, status)) {
+    counters_.delivered++;
+    item.last_error = "HTTP " + std::to_string(status) + " means it is already so (nothing to change): " +
+                      AnswerExcerpt(answer.body, 200);
+    return Finish(lane, item, OutboxState::kDone, "done", status, answer.duration_ms);
+  }
   if (IsRetriable4xx(status)) {
     return Failed(lane, item, "HTTP " + std::to_string(status) + ": " +
                                   AnswerExcerpt(answer.body, 200),

@@ -1,5 +1,6 @@
 #include "connectors/intercom/intercom_connector.h"
 
+#include "connectors/call_common.h"
 #include "connectors/common/config_check.h"
 #include "connectors/intercom/intercom_calls.h"
 #include "connectors/intercom/intercom_inbound.h"
@@ -36,6 +37,18 @@ class IntercomConnector final : public Connector {
     h.emplace_back("Accept", "application/json");
     h.emplace_back("Content-Type", "application/json");
     return h;
+  }
+
+  std::optional<ApiCall> BuildEffectCheck(const ApiCall& call) const override {
+    return BuildIntercomEffectCheck(config(), call);
+  }
+  bool EffectPresent(const ApiCall& call, std::string_view check_response) const override {
+    return EffectPresentInResponse(call, check_response);
+  }
+  // Removing a tag the conversation does not carry answers 404 ("Tag not found"): the tag is
+  // absent, which is what the call wanted.
+  bool AnswerMeansDone(const ApiCall& call, int status) const override {
+    return call.kind == "untag" && status == 404;
   }
 
   bool IsOwnChange(const InboundEvent& event) const override {

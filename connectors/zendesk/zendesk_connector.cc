@@ -1,5 +1,6 @@
 #include "connectors/zendesk/zendesk_connector.h"
 
+#include "connectors/call_common.h"
 #include "connectors/common/config_check.h"
 #include "connectors/common/crypto.h"
 #include "connectors/zendesk/zendesk_calls.h"
@@ -39,6 +40,13 @@ class ZendeskConnector final : public Connector {
     }
     h.emplace_back("Accept", "application/json");
     return h;
+  }
+
+  std::optional<ApiCall> BuildEffectCheck(const ApiCall& call) const override {
+    return BuildZendeskEffectCheck(config(), call);
+  }
+  bool EffectPresent(const ApiCall& call, std::string_view check_response) const override {
+    return EffectPresentInResponse(call, check_response);
   }
 
   bool IsOwnChange(const InboundEvent& event) const override {

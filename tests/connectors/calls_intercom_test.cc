@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/intercom/intercom_calls.h"
+#include "connectors/intercom/intercom_connector.h"
 #include "tests/connectors/prism_fixture.h"
 
 namespace deskhook {
@@ -230,6 +231,32 @@ TEST_F(IntercomSpecCheck, StrictCheckCatchesBrokenArticlesThatPrismPasses) {
   const auto* parts = v214_->RequestSchema("POST", "/conversations/1/parts");
   EXPECT_FALSE(v214_->Check(*parts, json::parse(
       R"({"message_type":"assignment","type":"robot","admin_id":"1","assignee_id":"2"})")).empty());
+}
+
+
+TEST(IntercomCalls, TheConnectorItselfChecksNotesAndTakesA404UntagAsDone) {
+  InstanceConfig config = IntercomTestConfig("2.14");
+  config.signing_secret = "test-signing-secret";
+  auto connector = MakeIntercomConnector(config);
+  ASSERT_TRUE(connector.ok()) << connector.status().message();
+  const auto calls = BuildIntercomCalls(IntercomTestConfig("2.14"), ITicket(), All(), "evt-1");
+  int notes = 0, untags = 0;
+  for (const auto& c : calls) {
+    if (c.kind == "note") {
+      ++notes;
+      ASSERT_TRUE((*connector)->BuildEffectCheck(c).has_value());
+      EXPECT_FALSE((*connector)->EffectPresent(c, R"({"type":"conversation","conversation_parts":{}})"));
+    }
+    if (c.kind == "untag") {
+      ++untags;
+      EXPECT_TRUE((*connector)->AnswerMeansDone(c, 404));   // the tag is not there: nothing to remove
+      EXPECT_FALSE((*connector)->AnswerMeansDone(c, 400));  // a wrong request stays a dead letter
+    } else {
+      EXPECT_FALSE((*connector)->AnswerMeansDone(c, 404)) << c.kind;
+    }
+  }
+  EXPECT_GT(notes, 0);
+  EXPECT_GT(untags, 0);
 }
 
 }  // namespace

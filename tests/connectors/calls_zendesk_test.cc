@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "connectors/zendesk/zendesk_calls.h"
+#include "connectors/zendesk/zendesk_connector.h"
 #include "tests/connectors/prism_fixture.h"
 
 namespace deskhook {
@@ -268,6 +269,25 @@ TEST_F(ZendeskSpecCheck, AllowedExtrasAreWhatTheSnapshotsReallyLack) {
   const auto article_object = helpcenter_->PropertyNames(object_ref);
   EXPECT_TRUE(article_object.count("draft"));
   EXPECT_TRUE(article_object.count("label_names"));
+}
+
+
+// The connector the daemon uses (not only the builder functions) offers the check: without it
+// the outbox would resend a note after a timeout without looking, and the helpdesk could show
+// it twice.
+TEST(ZendeskCalls, TheConnectorItselfChecksNotesBeforeAResend) {
+  InstanceConfig config = ZendeskTestConfig();
+  config.signing_secret = "test-signing-secret";
+  auto connector = MakeZendeskConnector(config);
+  ASSERT_TRUE(connector.ok()) << connector.status().message();
+  const auto calls = BuildZendeskCalls(ZendeskTestConfig(), ZTicket(), All(), "evt-1");
+  const auto check = (*connector)->BuildEffectCheck(calls[0]);
+  ASSERT_TRUE(check.has_value());
+  EXPECT_EQ(check->path, "/api/v2/tickets/35436/comments?sort_order=desc");
+  const std::string marker = *FindEffectMarker(calls[0].body);
+  EXPECT_TRUE((*connector)->EffectPresent(calls[0], R"({"comments":[{"id":2,"body":")" + marker + R"(","public":false}]})"));
+  EXPECT_FALSE((*connector)->EffectPresent(calls[0], R"({"comments":[]})"));
+  EXPECT_FALSE((*connector)->AnswerMeansDone(calls[0], 404));
 }
 
 }  // namespace

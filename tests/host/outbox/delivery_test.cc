@@ -205,6 +205,31 @@ TEST_F(DeliveryTest, ConnectionResetAfterTheEffectIsNotDoubled) {
   EXPECT_EQ(CountCalls(a_, "PUT"), 1);
 }
 
+TEST_F(DeliveryTest, TheRealZendeskConnectorChecksBeforeResendingANote) {
+  // The same ambiguous failure as above, through the connector the daemon builds from config.
+  InstanceConfig config = FakeInstance("a", port_a_);
+  config.signing_secret = "s";
+  config.api_email = "bot@example.com";
+  config.api_token = "t";
+  auto real = MakeConnector(config);
+  ASSERT_TRUE(real.ok()) << real.status().message();
+  Fault f;
+  f.fail_next = 1;
+  f.reset = true;  // applied, then the connection drops mid-answer
+  a_.SetFault(f);
+  auto ids = Enqueue(store(), "a", "117", {NoteCall("117", Hex16(17))});
+  delivery_ = std::make_unique<OutboxDelivery>(
+      store(), std::map<std::string, const Connector*>{{"a", real->get()}, {"b", conn_b_.get()}}, opts_);
+  ASSERT_TRUE(delivery_->Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return Settled(ids[0]); }, 5000));
+  EXPECT_EQ(Item(ids[0]).state, OutboxState::kDone);
+  EXPECT_EQ(a_.EffectCount(Marker(Hex16(17))), 1);
+  EXPECT_EQ(CountCalls(a_, "PUT"), 1);
+  EXPECT_EQ(CountCalls(a_, "GET"), 1);  // the check
+  delivery_->Stop();  // before `real` goes out of scope
+  delivery_.reset();
+}
+
 TEST_F(DeliveryTest, ConnectionResetBeforeTheEffectIsResentOnce) {
   Fault f;
   f.fail_next = 1;
@@ -261,6 +286,30 @@ TEST_F(DeliveryTest, BadRequestIsDeadLetteredAtOnceWithAnExcerpt) {
   EXPECT_EQ(a_.Tags("110"), std::vector<std::string>{"x"});
   EXPECT_FALSE(delivery_->Retry(ids[0]).ok());  // done items cannot be retried
   EXPECT_EQ(delivery_->Retry(999999).code(), Code::kNotFound);
+}
+
+TEST_F(DeliveryTest, AnAnswerTheConnectorCallsDoneIsNotADeadLetter) {
+  auto c = std::make_unique<FakeConnector>(FakeInstance("a", port_a_));
+  c->done_on_404 = true;
+  conn_a_ = std::move(c);
+  Fault f;
+  f.fail_next = 2;
+  f.status = 404;
+  a_.SetFault(f);
+  auto done = Enqueue(store(), "a", "131", {TagCall("131", "gone")});
+  StartDelivery();
+  ASSERT_TRUE(WaitFor([&] { return Settled(done[0]); }, 5000));
+  OutboxItem item = Item(done[0]);
+  EXPECT_EQ(item.state, OutboxState::kDone);
+  EXPECT_EQ(item.last_status, 404);
+  EXPECT_NE(item.last_error.find("already so"), std::string::npos) << item.last_error;
+  EXPECT_EQ(item.attempts, 1);
+  // Without the connector's say-so the same answer is a dead letter.
+  static_cast<FakeConnector*>(conn_a_.get())->done_on_404 = false;
+  auto dead = Enqueue(store(), "a", "132", {TagCall("132", "gone")});
+  delivery_->Wake();
+  ASSERT_TRUE(WaitFor([&] { return Settled(dead[0]); }, 5000));
+  EXPECT_EQ(Item(dead[0]).state, OutboxState::kDead);
 }
 
 TEST_F(DeliveryTest, DropKeepsAnItemFromEverBeingSent) {

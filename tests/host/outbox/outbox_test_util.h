@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -43,7 +44,9 @@ class FakeConnector : public Connector {
   bool EffectPresent(const ApiCall& call, std::string_view body) const override {
     return EffectPresentInResponse(call, body);
   }
+  bool AnswerMeansDone(const ApiCall&, int status) const override { return done_on_404 && status == 404; }
   bool with_check = true;
+  std::atomic<bool> done_on_404{false};  // like Intercom's untag of an absent tag
 };
 
 inline InstanceConfig FakeInstance(const std::string& name, int port, int64_t timeout_ms = 2000) {
