@@ -144,7 +144,7 @@ void FaqGlue::Maintain(int64_t now_ms) {
 }
 
 void FaqGlue::CreateApproved(int64_t now_ms) {
-  auto drafts = service_->TakeDraftsToCreate(now_ms);
+  auto drafts = service_->DraftsToCreate();
   if (!drafts.ok()) return;
   bool queued = false;
   for (const auto& d : *drafts) {
@@ -170,9 +170,18 @@ void FaqGlue::CreateApproved(int64_t now_ms) {
     e.received_ms = now_ms;
     e.body = "{}";
     e.meta_json = "{}";
+    // The call is stored first, then the draft marked created: a crash in between leaves it
+    // approved, and the next hand-off finds its key taken (AlreadyExists) and only marks it.
     auto id = store_->RecordInternalEvent(e, std::move(p));
-    if (!id.ok()) log::Error("faq: draft not queued", {{"error", std::string_view(id.status().ToString())}});
-    else queued = true;
+    if (!id.ok() && id.status().code() != Code::kAlreadyExists) {
+      log::Error("faq: draft not queued; retried at the next maintenance",
+                 {{"draft_id", d.id}, {"error", std::string_view(id.status().ToString())}});
+      continue;
+    }
+    queued = queued || id.ok();
+    if (Status s = service_->MarkCreated(d.id, now_ms); !s.ok()) {
+      log::Warn("faq: draft queued but not marked created", {{"draft_id", d.id}, {"error", std::string_view(s.ToString())}});
+    }
   }
   if (queued && wake_outbox_) wake_outbox_();
 }

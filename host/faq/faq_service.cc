@@ -239,18 +239,21 @@ Result<int> FaqService::ExpirePending(int64_t now_ms) {
   return n;
 }
 
-Result<std::vector<StoredDraft>> FaqService::TakeDraftsToCreate(int64_t now_ms) {
+Result<std::vector<StoredDraft>> FaqService::DraftsToCreate() {
   std::lock_guard<std::mutex> lock(mu_);
-  auto approved = repo_->ListDrafts(DraftState::kApproved);
-  if (!approved.ok()) return approved.status();
-  std::vector<StoredDraft> out;
-  for (StoredDraft d : *approved) {
-    d.state = DraftState::kCreated;
-    d.updated_ms = now_ms;
-    if (Status s = repo_->UpdateDraft(d); !s.ok()) return s;
-    out.push_back(std::move(d));
+  return repo_->ListDrafts(DraftState::kApproved);
+}
+
+Status FaqService::MarkCreated(int64_t id, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto d = repo_->GetDraft(id);
+  if (!d.ok()) return d.status();
+  if (d->state != DraftState::kApproved) {
+    return Status::InvalidArgument("draft " + std::to_string(id) + " is not approved");
   }
-  return out;
+  d->state = DraftState::kCreated;
+  d->updated_ms = now_ms;
+  return repo_->UpdateDraft(*d);
 }
 
 int FaqService::GroupSize(const std::string& instance, uint64_t group_id) {

@@ -7,7 +7,7 @@
 //   group reaches draft_min_group, no draft yet ─┬─ hold_for_approval ──> pending ─┬─ approve ─> approved
 //   script draft_faq{...} (RecordDraft) ─────────┘                                ├─ reject ──> rejected
 //                                                 └─ no hold ───────────> approved └─ expiry ──> expired
-//   approved ── TakeDraftsToCreate ──> created (handed to the connector through the outbox)
+//   approved ── DraftsToCreate + MarkCreated ──> created (its outbox call stored first)
 // A group gets one draft. After a rejection or expiry it is proposed again only once it has
 // grown to regrow_factor times its size when that draft was proposed.
 //
@@ -85,8 +85,12 @@ class FaqService {
   Result<StoredDraft> Reject(int64_t id, int64_t now_ms);
   // pending drafts older than pending_expiry_ms -> expired. Returns how many.
   Result<int> ExpirePending(int64_t now_ms);
-  // approved -> created, returning them: the caller hands each to the connector (outbox) now.
-  Result<std::vector<StoredDraft>> TakeDraftsToCreate(int64_t now_ms);
+  // Approved drafts, to be handed to the connector (outbox). The caller marks each created
+  // only after its call is stored (MarkCreated), so a crash in between leaves it approved and
+  // it is handed out again; the caller's store key makes that second hand-off a no-op.
+  Result<std::vector<StoredDraft>> DraftsToCreate();
+  // approved -> created. InvalidArgument when the draft is not approved.
+  Status MarkCreated(int64_t id, int64_t now_ms);
 
   // Group size in the window for an instance's group id (0 if unknown).
   int GroupSize(const std::string& instance, uint64_t group_id);

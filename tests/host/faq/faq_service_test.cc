@@ -131,14 +131,18 @@ TEST_F(FaqServiceTest, RejectedGroupNotProposedAgainUntilItDoublesAndApprovalFlo
   ASSERT_TRUE(edited.ok());
   EXPECT_EQ(edited->state, DraftState::kPending);
   EXPECT_FALSE(service_->Edit(sixth.draft->id, DraftEdits{"", {}}, ++t).ok());
-  EXPECT_TRUE(service_->TakeDraftsToCreate(++t)->empty()) << "pending drafts wait";
+  EXPECT_TRUE(service_->DraftsToCreate()->empty()) << "pending drafts wait";
   auto approved = service_->Approve(sixth.draft->id, {}, ++t);
   ASSERT_TRUE(approved.ok());
   EXPECT_EQ(approved->draft.title, "How do I reset my password?");
-  auto take = service_->TakeDraftsToCreate(++t);
+  auto take = service_->DraftsToCreate();
   ASSERT_EQ(take->size(), 1u);
-  EXPECT_EQ(take->front().state, DraftState::kCreated);
-  EXPECT_TRUE(service_->TakeDraftsToCreate(++t)->empty());
+  EXPECT_EQ(take->front().state, DraftState::kApproved);
+  EXPECT_EQ(service_->DraftsToCreate()->size(), 1u) << "handed out again until marked created";
+  ASSERT_TRUE(service_->MarkCreated(take->front().id, ++t).ok());
+  EXPECT_EQ(service_->GetDraft(take->front().id)->state, DraftState::kCreated);
+  EXPECT_TRUE(service_->DraftsToCreate()->empty());
+  EXPECT_FALSE(service_->MarkCreated(take->front().id, ++t).ok()) << "only an approved draft";
   EXPECT_FALSE(service_->Approve(sixth.draft->id, {}, ++t).ok());
   EXPECT_FALSE(service_->Approve(12345, {}, ++t).ok());
 }
@@ -167,7 +171,7 @@ TEST_F(FaqServiceTest, WithoutHoldDraftsGoStraightToCreationAndScriptsShareThePa
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->state, DraftState::kApproved);
   EXPECT_FALSE(service_->RecordDraft("zd", FaqDraft{"", "x", "", {}}, 0, 0, "script", 5).ok());
-  auto take = service_->TakeDraftsToCreate(6);
+  auto take = service_->DraftsToCreate();
   ASSERT_EQ(take->size(), 2u);
   EXPECT_EQ(take->at(1).draft.title, "Where is my card?");
   EXPECT_EQ(take->at(1).source, "script");
