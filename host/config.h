@@ -35,6 +35,7 @@ struct Config {
   HttpConfig http;
   std::string store_path = "deskhook.db";
   int64_t dedupe_window_s = 86400;
+  int64_t retention_days = 90;  // store.retention_days; 0 = keep everything
   // "full": fsync on every commit (survives power loss); "normal": WAL without fsync per commit
   // (survives a process crash such as kill -9, may lose the last commits on power loss).
   std::string store_sync = "full";

@@ -93,6 +93,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   StoreOptions so;
   so.path = config.store_path;
   so.dedupe_window_s = config.dedupe_window_s;
+  so.retention_days = config.retention_days;
   so.synchronous_full = config.store_sync == "full";
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();

@@ -129,8 +129,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
 
   Impl* raw = impl.get();
   const int64_t window_ms = options.dedupe_window_s * 1000;
-  Writer::Op prune = [raw, window_ms](Conn& c) {
-    return store_internal::PruneExpired(c, raw->Now(), window_ms);
+  const int64_t retention_ms = options.retention_days * 86'400'000;
+  Writer::Op prune = [raw, window_ms, retention_ms](Conn& c) {
+    return store_internal::PruneExpired(c, raw->Now(), window_ms, retention_ms);
   };
   impl->writer = std::make_unique<Writer>(std::move(conn).value(), options.max_batch,
                                           std::move(prune), /*interval_ms=*/60'000,

@@ -74,8 +74,9 @@ Status MigrateSchema(Conn& conn);
 Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries);
 Status InsertOutboxCall(Conn& conn, int64_t event_id, int seq, const std::string& instance,
                         const std::string& ticket_id, const ApiCall& call, int64_t now_ms);
-// Deletes expired body-hash dedupe rows and kv entries; bounded work per call.
-Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms);
+// Deletes expired body-hash dedupe rows and kv entries, and (retention_ms > 0) processed events
+// older than retention_ms with what was recorded for them; bounded work per call.
+Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms, int64_t retention_ms);
 
 // Runs `sql` on a reader with `bind` applied and turns each row into a T with `read_row`.
 template <typename T, typename Bind, typename ReadRow>

@@ -137,7 +137,41 @@ Status MigrateSchema(Conn& conn) {
   return Status::Ok();
 }
 
-Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms) {
+namespace {
+
+// Deletes up to 2000 processed events received before `cutoff_ms` (none with a pending call)
+// and everything recorded for them. The candidates go to a temp table first so every delete
+// names the same events.
+Status PruneOldEvents(Conn& conn, int64_t cutoff_ms) {
+  const char* const kSteps[] = {
+      "CREATE TEMP TABLE IF NOT EXISTS prune_ids(id INTEGER PRIMARY KEY)",
+      "DELETE FROM prune_ids",
+      "INSERT INTO prune_ids SELECT e.id FROM events e WHERE e.received_ms < ?1 AND e.state <> 0 "
+      "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state = 0) "
+      "ORDER BY e.id LIMIT 2000",
+      "DELETE FROM decision_log WHERE event_id IN (SELECT id FROM prune_ids)",
+      "DELETE FROM sentiment_history WHERE event_id IN (SELECT id FROM prune_ids)",
+      "DELETE FROM outbox_vars WHERE event_id IN (SELECT id FROM prune_ids)",
+      "DELETE FROM outbox WHERE event_id IN (SELECT id FROM prune_ids)",
+      "DELETE FROM events WHERE id IN (SELECT id FROM prune_ids)",
+  };
+  for (const char* sql : kSteps) {
+    auto stmt = conn.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Cursor c(*stmt);
+    if (sqlite3_bind_parameter_count(stmt.value()) > 0) c.Bind(1, cutoff_ms);
+    Status st = c.Run("prune old events");
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PruneExpired(Conn& conn, int64_t now_ms, int64_t dedupe_window_ms, int64_t retention_ms) {
+  if (retention_ms > 0) {
+    if (Status st = PruneOldEvents(conn, now_ms - retention_ms); !st.ok()) return st;
+  }
   constexpr const char* kPruneHashes =
       "DELETE FROM hash_dedupe WHERE (instance, key) IN (SELECT instance, key FROM hash_dedupe "
       "WHERE first_seen_ms < ?1 LIMIT 5000)";

@@ -92,6 +92,85 @@ TEST(StoreKv, ExpiredKvAndHashDedupeRowsArePruned) {
   EXPECT_FALSE(again->duplicate);
 }
 
+TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
+  TempDir dir;
+  const int64_t day = 86'400'000;
+  std::atomic<int64_t> now{1'000'000'000'000};
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.retention_days = 1;
+  o.clock = [&now] { return now.load(); };
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  auto append = [&](const std::string& key, const std::string& ticket) {
+    NewEvent e = testing::MakeEvent("zd", key);
+    e.ticket_id = ticket;
+    e.received_ms = now;
+    return store->AppendEvent(e).value().event_id;
+  };
+  auto call = [](const std::string& key) {
+    ApiCall c;
+    c.kind = "tag";
+    c.method = "PUT";
+    c.path = "/api/v2/tickets/1";
+    c.body = "{}";
+    c.idempotency_key = key;
+    return c;
+  };
+  const int64_t done = append("d1", "T1");     // processed, its call delivered: goes
+  const int64_t waiting = append("d2", "T2");  // processed, its call still pending: stays
+  const int64_t unprocessed = append("d3", "T3");
+  for (auto [id, key] : {std::pair{done, "k1"}, std::pair{waiting, "k2"}}) {
+    ProcessedEvent p;
+    p.event_id = id;
+    p.log.push_back(LogEntry{id, "decision", "{}", now});
+    p.calls.push_back(call(key));
+    p.instance = "zd";
+    p.ticket_id = id == done ? "T1" : "T2";
+    p.sentiment = {-0.5};
+    ASSERT_TRUE(store->CommitProcessed(p).ok());
+  }
+  OutboxItem delivered = store->OutboxForEvent(done).value().at(0);
+  delivered.state = OutboxState::kDone;
+  ASSERT_TRUE(store->UpdateOutbox(delivered).ok());
+
+  now += day / 2;  // within the retention: nothing goes
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_EQ(*store->CountEvents(), 3);
+
+  now += 2 * day;
+  const int64_t fresh = append("d4", "T4");
+  ASSERT_TRUE(store->CheckWritable().ok());  // the next write batch runs the maintenance
+  EXPECT_FALSE(store->GetEvent(done).ok());
+  EXPECT_TRUE(store->LogFor(done)->empty());
+  EXPECT_TRUE(store->OutboxForEvent(done)->empty());
+  EXPECT_TRUE(store->SentimentHistory("zd", "T1")->empty());
+  EXPECT_TRUE(store->GetEvent(waiting).ok()) << "a call still pending keeps its event";
+  EXPECT_EQ(store->OutboxForEvent(waiting)->size(), 1u);
+  EXPECT_EQ(store->LogFor(waiting)->size(), 1u);
+  EXPECT_TRUE(store->GetEvent(unprocessed).ok()) << "not processed yet: kept";
+  EXPECT_TRUE(store->GetEvent(fresh).ok());
+  EXPECT_EQ(*store->CountEvents(), 3);
+}
+
+TEST(StoreRetention, ZeroKeepsEverything) {
+  TempDir dir;
+  std::atomic<int64_t> now{1'000'000'000'000};
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.retention_days = 0;
+  o.clock = [&now] { return now.load(); };
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  NewEvent e = testing::MakeEvent("zd", "old");
+  e.received_ms = now;
+  const int64_t id = store->AppendEvent(e).value().event_id;
+  ProcessedEvent p;
+  p.event_id = id;
+  ASSERT_TRUE(store->CommitProcessed(p).ok());
+  now += 3650LL * 86'400'000;
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_TRUE(store->GetEvent(id).ok());
+}
+
 TEST(StoreSentiment, HistoryIsOldestFirstPerTicketAndIdempotent) {
   TempDir dir;
   auto store = OpenOrFail(testing::Options(dir.File("s.db")));
