@@ -92,14 +92,19 @@ TEST(StoreKv, ExpiredKvAndHashDedupeRowsArePruned) {
   EXPECT_FALSE(again->duplicate);
 }
 
+// A store with `retention_days` whose clock is `now`.
+std::unique_ptr<Store> OpenWithRetention(TempDir& dir, int64_t retention_days, std::atomic<int64_t>& now) {
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.retention_days = retention_days;
+  o.clock = [&now] { return now.load(); };
+  return OpenOrFail(o);
+}
+
 TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
   TempDir dir;
   const int64_t day = 86'400'000;
   std::atomic<int64_t> now{1'000'000'000'000};
-  StoreOptions o = testing::Options(dir.File("s.db"));
-  o.retention_days = 1;
-  o.clock = [&now] { return now.load(); };
-  auto store = OpenOrFail(o);
+  auto store = OpenWithRetention(dir, 1, now);
   ASSERT_TRUE(store);
   auto append = [&](const std::string& key, const std::string& ticket) {
     NewEvent e = testing::MakeEvent("zd", key);
@@ -155,10 +160,7 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
 TEST(StoreRetention, ZeroKeepsEverything) {
   TempDir dir;
   std::atomic<int64_t> now{1'000'000'000'000};
-  StoreOptions o = testing::Options(dir.File("s.db"));
-  o.retention_days = 0;
-  o.clock = [&now] { return now.load(); };
-  auto store = OpenOrFail(o);
+  auto store = OpenWithRetention(dir, 0, now);
   ASSERT_TRUE(store);
   NewEvent e = testing::MakeEvent("zd", "old");
   e.received_ms = now;
