@@ -50,6 +50,9 @@ std::string ExpandEnv(const std::string& raw, const std::string& field) {
   return out;
 }
 
+// Set for the duration of one parse (parsing is single-threaded per call).
+thread_local ConfigSecrets g_secrets = ConfigSecrets::kResolve;
+
 class Reader {
  public:
   Reader(const json::object& obj, std::string prefix) : obj_(obj), prefix_(std::move(prefix)) {}
@@ -68,6 +71,12 @@ class Reader {
   std::string Secret(std::string_view key) const {
     const json::value* v = Find(key);
     if (v == nullptr || v->is_null()) return "";
+    if (g_secrets == ConfigSecrets::kSkip) {
+      const bool shaped = v->is_string() || (v->is_object() && (v->as_object().if_contains("env") ||
+                                                               v->as_object().if_contains("file")));
+      if (!shaped) throw ConfigError{Field(key), "must be a string, {\"env\": NAME} or {\"file\": PATH}"};
+      return kUnresolvedSecret;
+    }
     if (v->is_string()) return ExpandEnv(std::string(v->as_string()), Field(key));
     if (v->is_object()) {
       const auto& o = v->as_object();
@@ -270,7 +279,12 @@ const InstanceConfig* Config::FindInstance(const std::string& name) const {
   return nullptr;
 }
 
-Result<Config> ParseConfig(const std::string& json_text, const std::string& base_dir) {
+Result<Config> ParseConfig(const std::string& json_text, const std::string& base_dir,
+                           ConfigSecrets secrets) {
+  struct Mode {
+    explicit Mode(ConfigSecrets s) { g_secrets = s; }
+    ~Mode() { g_secrets = ConfigSecrets::kResolve; }
+  } mode(secrets);
   try {
     return ParseOrThrow(json_text, base_dir);
   } catch (const ConfigError& e) {
@@ -278,13 +292,13 @@ Result<Config> ParseConfig(const std::string& json_text, const std::string& base
   }
 }
 
-Result<Config> LoadConfig(const std::string& path) {
+Result<Config> LoadConfig(const std::string& path, ConfigSecrets secrets) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("config file '" + path + "' cannot be read");
   std::stringstream ss;
   ss << in.rdbuf();
   std::string base = std::filesystem::absolute(path).parent_path().string();
-  auto cfg = ParseConfig(ss.str(), base);
+  auto cfg = ParseConfig(ss.str(), base, secrets);
   if (cfg.ok()) cfg->path = path;
   return cfg;
 }

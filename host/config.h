@@ -52,8 +52,15 @@ struct Config {
   const InstanceConfig* FindInstance(const std::string& name) const;
 };
 
+// kSkip: secret fields are checked for shape but not read (no environment variable or file is
+// needed); each holds kUnresolvedSecret. For tools that never talk to a helpdesk
+// (check-scripts), so they run where the secrets are not (a script repository's CI).
+enum class ConfigSecrets { kResolve, kSkip };
+inline constexpr const char* kUnresolvedSecret = "(secret not resolved)";
+
 // Reads, resolves secrets, validates. InvalidArgument names the field ("connectors[0].kind: ...").
-Result<Config> LoadConfig(const std::string& path);
-Result<Config> ParseConfig(const std::string& json_text, const std::string& base_dir);
+Result<Config> LoadConfig(const std::string& path, ConfigSecrets secrets = ConfigSecrets::kResolve);
+Result<Config> ParseConfig(const std::string& json_text, const std::string& base_dir,
+                           ConfigSecrets secrets = ConfigSecrets::kResolve);
 
 }  // namespace deskhook

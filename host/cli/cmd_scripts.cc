@@ -19,7 +19,7 @@ int CheckScripts(const std::vector<std::string>& args) {
   scripts::RuntimeConfig base;
   const std::string config_path = Flag(args, "config");
   if (!config_path.empty()) {
-    auto config = LoadConfig(config_path);
+    auto config = LoadConfig(config_path, ConfigSecrets::kSkip);  // compiling needs no secrets
     if (!config.ok()) {
       std::fprintf(stderr, "deskhook: %s: %s\n", config_path.c_str(), config.status().message().c_str());
       return 2;

@@ -35,6 +35,26 @@ TEST(ConfigTest, SecretsFromEnvAndFile) {
   EXPECT_EQ(c->FindInstance("c")->signing_secret, "from-env-secret");
 }
 
+TEST(ConfigTest, SkippingSecretsNeedsNoEnvironmentButStillChecksTheirShape) {
+  unsetenv("DESKHOOK_MISSING_VAR");
+  const std::string json =
+      R"({"admin":{"token":{"env":"DESKHOOK_MISSING_VAR"}},"connectors":[{"name":"a","kind":"zendesk",)"
+      R"("base_url":"https://acme.zendesk.com","api_email":"bot@acme.com",)"
+      R"("signing_secret":"${DESKHOOK_MISSING_VAR}","api_token":{"file":"/nonexistent/token"}}]})";
+  ASSERT_FALSE(ParseConfig(json, "").ok()) << "resolving: the variable is missing";
+  auto skipped = ParseConfig(json, "", ConfigSecrets::kSkip);
+  ASSERT_TRUE(skipped.ok()) << skipped.status().message();
+  EXPECT_EQ(skipped->admin_token, kUnresolvedSecret);
+  ASSERT_EQ(skipped->connectors.size(), 1u);
+  EXPECT_EQ(skipped->connectors[0].signing_secret, kUnresolvedSecret);
+  auto bad = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":42}]})", "",
+                         ConfigSecrets::kSkip);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("connectors[0].signing_secret"), std::string::npos);
+  EXPECT_TRUE(ParseConfig(json, "").status().message().find("DESKHOOK_MISSING_VAR") != std::string::npos)
+      << "the next parse resolves again";
+}
+
 TEST(ConfigTest, ErrorsNameTheFieldAndNeverTheSecret) {
   unsetenv("DESKHOOK_MISSING_VAR");
   auto missing = ParseConfig(R"({"connectors":[{"name":"a","kind":"zendesk","signing_secret":"${DESKHOOK_MISSING_VAR}"}]})", "");
