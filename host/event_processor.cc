@@ -1,5 +1,9 @@
 #include "host/event_processor.h"
 
+#include <cstdlib>
+#include <map>
+#include <utility>
+
 #include <boost/json.hpp>
 
 #include "host/log.h"
@@ -8,27 +12,68 @@ namespace deskhook {
 namespace json = boost::json;
 namespace {
 
-// ctx.kv backed by the store, so counters survive restarts.
-class StoreKv : public scripts::KvStore {
+}  // namespace
+
+// ctx.kv backed by the store, so counters survive restarts. Writes are not sent to the store
+// at once: they are collected and committed with the event that made them (TakeWrites into
+// ProcessedEvent::kv), so a crash before that commit loses them together with the event's
+// state, and reprocessing the event counts once. Until the commit, this worker's own reads
+// see its pending writes (the next event of the batch sees the previous one's increment).
+class BufferedStoreKv : public scripts::KvStore {
  public:
-  explicit StoreKv(Store* store) : store_(store) {}
+  explicit BufferedStoreKv(Store* store) : store_(store) {}
+
   std::optional<std::string> Get(const std::string& script, const std::string& key, int64_t now_ms) override {
+    if (auto it = pending_.find({script, key}); it != pending_.end()) {
+      if (it->second.expires_ms != 0 && it->second.expires_ms <= now_ms) return std::nullopt;
+      return it->second.value;
+    }
     auto r = store_->KvGet(script, key, now_ms);
     return r.ok() ? *r : std::nullopt;
   }
   void Set(const std::string& script, const std::string& key, const std::string& value, int64_t ttl_s,
            int64_t now_ms) override {
-    store_->KvSet(script, key, value, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0);
+    const int64_t expires = ttl_s > 0 ? now_ms + ttl_s * 1000 : 0;
+    pending_[{script, key}] = Value{value, expires};
+    writes_.push_back(KvWrite{script, key, false, value, 0, expires});
   }
   int64_t Incr(const std::string& script, const std::string& key, int64_t by, int64_t ttl_s,
                int64_t now_ms) override {
-    auto r = store_->KvIncr(script, key, by, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0);
-    return r.ok() ? *r : 0;
+    int64_t current = 0;
+    int64_t expires = ttl_s > 0 ? now_ms + ttl_s * 1000 : 0;
+    if (auto it = pending_.find({script, key}); it != pending_.end() &&
+        (it->second.expires_ms == 0 || it->second.expires_ms > now_ms)) {
+      current = std::strtoll(it->second.value.c_str(), nullptr, 10);
+      expires = it->second.expires_ms;
+    } else if (auto stored = store_->KvGet(script, key, now_ms); stored.ok() && stored->has_value()) {
+      current = std::strtoll((*stored)->c_str(), nullptr, 10);
+      expires = 0;  // the stored expiry stays; this copy is only for reads until the commit
+    }
+    const int64_t result = current + by;
+    pending_[{script, key}] = Value{std::to_string(result), expires};
+    writes_.push_back(KvWrite{script, key, true, "", by, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0});
+    return result;
+  }
+
+  // The writes since the last call, for the event just processed.
+  std::vector<KvWrite> TakeWrites() { return std::exchange(writes_, {}); }
+  // After the batch committed (or failed): reads go to the store again.
+  void Forget() {
+    pending_.clear();
+    writes_.clear();
   }
 
  private:
+  struct Value {
+    std::string value;
+    int64_t expires_ms = 0;
+  };
   Store* store_;
+  std::map<std::pair<std::string, std::string>, Value> pending_;
+  std::vector<KvWrite> writes_;
 };
+
+namespace {
 
 std::string Serialize(const json::value& v) { return json::serialize(v); }
 
@@ -120,8 +165,13 @@ Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::Ru
   p->store_ = store;
   p->scorer_ = scorer;
   p->hooks_ = hooks;
-  if (store != nullptr) p->kv_ = std::make_unique<StoreKv>(store);
-  else p->kv_ = scripts::NewMemoryKvStore();
+  if (store != nullptr) {
+    auto kv = std::make_unique<BufferedStoreKv>(store);
+    p->store_kv_ = kv.get();
+    p->kv_ = std::move(kv);
+  } else {
+    p->kv_ = scripts::NewMemoryKvStore();
+  }
   auto rt = scripts::Runtime::Create(scripts, p->kv_.get());
   if (!rt.ok()) return rt.status();
   p->runtime_ = std::move(rt.value());
@@ -129,6 +179,10 @@ Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::Ru
 }
 
 EventProcessor::~EventProcessor() = default;
+
+void EventProcessor::AfterCommit() {
+  if (store_kv_ != nullptr) store_kv_->Forget();
+}
 
 Status EventProcessor::ReplaceScripts(const scripts::RuntimeConfig& config) {
   auto rt = scripts::Runtime::Create(config, kv_.get());
@@ -261,6 +315,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
                                          {"reasons", reasons},
                                          {"calls", std::move(calls)}}));
   out.state = EventState::kDone;
+  if (store_kv_ != nullptr) out.kv = store_kv_->TakeWrites();
   return out;
 }
 

@@ -30,9 +30,11 @@ struct ProcessorHooks {
   std::function<void()> on_calls_committed;
 };
 
+class BufferedStoreKv;  // event_processor.cc
+
 class EventProcessor {
  public:
-  // REQUIRES: store, scorer outlive this. kv may be nullptr (then ctx.kv is memory-only).
+  // REQUIRES: store, scorer outlive this. store may be nullptr (then ctx.kv is memory-only).
   static Result<std::unique_ptr<EventProcessor>> Create(const scripts::RuntimeConfig& scripts,
                                                         Store* store, const sentiment::Scorer* scorer,
                                                         const ProcessorHooks* hooks);
@@ -45,12 +47,17 @@ class EventProcessor {
   // Compiles `config` into a new runtime; on error the running one stays.
   Status ReplaceScripts(const scripts::RuntimeConfig& config);
 
+  // Call after the events returned by Process() were committed (or their commit failed): the
+  // scripts' ctx.kv writes travel in ProcessedEvent::kv, and reads stop seeing them as pending.
+  void AfterCommit();
+
  private:
   EventProcessor() = default;
   Store* store_ = nullptr;
   const sentiment::Scorer* scorer_ = nullptr;
   const ProcessorHooks* hooks_ = nullptr;
   std::unique_ptr<scripts::KvStore> kv_;
+  BufferedStoreKv* store_kv_ = nullptr;  // kv_ when backed by the store
   std::unique_ptr<scripts::Runtime> runtime_;
 };
 

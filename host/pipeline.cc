@@ -194,6 +194,7 @@ void Pipeline::WorkerLoop(Worker* w) {
         }
       }
     }
+    w->processor->AfterCommit();
     const double per_event = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / batch.size();
     bool any_calls = false;
     for (size_t i = 0; i < batch.size(); ++i) {

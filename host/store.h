@@ -102,6 +102,15 @@ struct OutboxItem {
   int64_t created_ms = 0, updated_ms = 0;
 };
 
+// A script's ctx.kv write, applied when the event that made it commits.
+struct KvWrite {
+  std::string script, key;
+  bool incr = false;
+  std::string value;       // set: the new value
+  int64_t by = 0;          // incr: added to the stored integer (0 when absent or expired)
+  int64_t expires_ms = 0;  // set: expiry (0 = never); incr: expiry if the key is created
+};
+
 // What processing one event produced, written atomically with the event's state change.
 struct ProcessedEvent {
   int64_t event_id = 0;
@@ -113,6 +122,9 @@ struct ProcessedEvent {
   // per event), so history and state change commit together.
   std::string instance, ticket_id;
   std::vector<double> sentiment;
+  // Scripts' ctx.kv writes, in order: committed with the event, so an event processed again
+  // after a crash does not count twice.
+  std::vector<KvWrite> kv;
 };
 
 class Store {

@@ -72,6 +72,12 @@ namespace store_internal {
 Status MigrateSchema(Conn& conn);
 // Writer-side helpers shared by CommitProcessed, AppendLog and the outbox (run inside an op).
 Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries);
+Status KvSetRow(Conn& conn, const std::string& script, const std::string& key, const std::string& value,
+                int64_t expires_ms);
+Result<int64_t> KvIncrRow(Conn& conn, const std::string& script, const std::string& key, int64_t by,
+                          int64_t expires_ms_if_new, int64_t now_ms);
+// In order; an increment of a value that is not an integer is skipped (the script saw the error).
+Status ApplyKvWrites(Conn& conn, const std::vector<KvWrite>& writes, int64_t now_ms);
 Status InsertOutboxCall(Conn& conn, int64_t event_id, int seq, const std::string& instance,
                         const std::string& ticket_id, const ApiCall& call, int64_t now_ms);
 // Deletes expired body-hash dedupe rows and kv entries, and (retention_ms > 0) processed events

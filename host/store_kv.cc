@@ -26,54 +26,79 @@ Result<std::optional<std::string>> Store::KvGet(const std::string& script, const
   return out;
 }
 
+namespace store_internal {
+
+Status KvSetRow(Conn& conn, const std::string& script, const std::string& key, const std::string& value,
+                int64_t expires_ms) {
+  auto ins = conn.Prepare(
+      "INSERT OR REPLACE INTO kv(script, key, value, expires_ms) VALUES(?1, ?2, ?3, ?4)");
+  if (!ins.ok()) return ins.status();
+  Cursor c(*ins);
+  c.Bind(1, script).Bind(2, key).BindBlob(3, value).Bind(4, expires_ms < 0 ? 0 : expires_ms);
+  return c.Run("kv set");
+}
+
+Result<int64_t> KvIncrRow(Conn& conn, const std::string& script, const std::string& key, int64_t by,
+                          int64_t expires_ms_if_new, int64_t now_ms) {
+  int64_t current = 0;
+  int64_t expires = expires_ms_if_new < 0 ? 0 : expires_ms_if_new;
+  {
+    auto get = conn.Prepare(
+        "SELECT value, expires_ms FROM kv WHERE script = ?1 AND key = ?2 "
+        "AND (expires_ms = 0 OR expires_ms > ?3)");
+    if (!get.ok()) return get.status();
+    Cursor c(*get);
+    c.Bind(1, script).Bind(2, key).Bind(3, now_ms);
+    int rc = c.Step();
+    if (rc == SQLITE_ROW) {
+      const std::string text = c.Text(0);
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        return Status::InvalidArgument("kv value of '" + key + "' is not an integer");
+      }
+      expires = c.Int(1);
+    } else if (rc != SQLITE_DONE) {
+      return SqlStatus(conn.db(), rc, "kv incr");
+    }
+  }
+  int64_t result = 0;
+  if (__builtin_add_overflow(current, by, &result)) {
+    return Status::InvalidArgument("kv increment of '" + key + "' overflows");
+  }
+  Status st = KvSetRow(conn, script, key, std::to_string(result), expires);
+  if (!st.ok()) return st;
+  return result;
+}
+
+Status ApplyKvWrites(Conn& conn, const std::vector<KvWrite>& writes, int64_t now_ms) {
+  for (const KvWrite& w : writes) {
+    if (w.incr) {
+      auto r = KvIncrRow(conn, w.script, w.key, w.by, w.expires_ms, now_ms);
+      // A value that is not an integer (or would overflow) was refused to the script too.
+      if (!r.ok() && r.status().code() != Code::kInvalidArgument) return r.status();
+    } else {
+      Status st = KvSetRow(conn, w.script, w.key, w.value, w.expires_ms);
+      if (!st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace store_internal
+
 Status Store::KvSet(const std::string& script, const std::string& key, const std::string& value,
                     int64_t expires_ms) {
-  return impl_->Submit([&](Conn& conn) -> Status {
-    auto ins = conn.Prepare(
-        "INSERT OR REPLACE INTO kv(script, key, value, expires_ms) VALUES(?1, ?2, ?3, ?4)");
-    if (!ins.ok()) return ins.status();
-    Cursor c(*ins);
-    c.Bind(1, script).Bind(2, key).BindBlob(3, value).Bind(4, expires_ms < 0 ? 0 : expires_ms);
-    return c.Run("kv set");
-  });
+  return impl_->Submit([&](Conn& conn) { return store_internal::KvSetRow(conn, script, key, value, expires_ms); });
 }
 
 Result<int64_t> Store::KvIncr(const std::string& script, const std::string& key, int64_t by,
                               int64_t expires_ms_if_new) {
   int64_t result = 0;
   Status st = impl_->Submit([&](Conn& conn) -> Status {
-    const int64_t now = impl_->Now();
-    int64_t current = 0;
-    int64_t expires = expires_ms_if_new < 0 ? 0 : expires_ms_if_new;
-    {
-      auto get = conn.Prepare(
-          "SELECT value, expires_ms FROM kv WHERE script = ?1 AND key = ?2 "
-          "AND (expires_ms = 0 OR expires_ms > ?3)");
-      if (!get.ok()) return get.status();
-      Cursor c(*get);
-      c.Bind(1, script).Bind(2, key).Bind(3, now);
-      int rc = c.Step();
-      if (rc == SQLITE_ROW) {
-        const std::string text = c.Text(0);
-        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current);
-        if (ec != std::errc() || end != text.data() + text.size()) {
-          return Status::InvalidArgument("kv value of '" + key + "' is not an integer");
-        }
-        expires = c.Int(1);
-      } else if (rc != SQLITE_DONE) {
-        return store_internal::SqlStatus(conn.db(), rc, "kv incr");
-      }
-    }
-    if (__builtin_add_overflow(current, by, &result)) {
-      return Status::InvalidArgument("kv increment of '" + key + "' overflows");
-    }
-    auto put = conn.Prepare(
-        "INSERT OR REPLACE INTO kv(script, key, value, expires_ms) VALUES(?1, ?2, ?3, ?4)");
-    if (!put.ok()) return put.status();
-    const std::string text = std::to_string(result);
-    Cursor c(*put);
-    c.Bind(1, script).Bind(2, key).BindBlob(3, text).Bind(4, expires);
-    return c.Run("kv incr");
+    auto r = store_internal::KvIncrRow(conn, script, key, by, expires_ms_if_new, impl_->Now());
+    if (!r.ok()) return r.status();
+    result = *r;
+    return Status::Ok();
   });
   if (!st.ok()) return st;
   return result;

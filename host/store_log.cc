@@ -78,6 +78,10 @@ Status CommitOne(Conn& conn, const ProcessedEvent& p, int64_t now) {
                                           p.calls[i], processed_ms);
     if (!st.ok()) return st;
   }
+  if (!p.kv.empty()) {
+    st = store_internal::ApplyKvWrites(conn, p.kv, now);
+    if (!st.ok()) return st;
+  }
   if (!p.sentiment.empty()) {
     auto ins = conn.Prepare(
         "INSERT OR IGNORE INTO sentiment_history(instance, ticket_id, event_id, idx, compound) "

@@ -1,0 +1,111 @@
+// Scripts' ctx.kv writes commit with the event that made them: an event processed again after a
+// crash (its first processing never committed) counts once, and events of one batch see each
+// other's pending writes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "connectors/connector.h"
+#include "host/event_processor.h"
+#include "sentiment/sentiment.h"
+#include "tests/host/store/store_test_util.h"
+
+namespace deskhook {
+namespace {
+
+using testing::OpenOrFail;
+using testing::TempDir;
+
+std::string ZendeskBody(const std::string& ticket) {
+  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + ticket +
+         R"(","subject":"Help","description":"Where is my order?","latest_comment":"Where is my order?",)"
+         R"("status":"new","priority":"normal","type":"question","tags":"","via":"Web form",)"
+         R"("created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1",)"
+         R"("requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},)"
+         R"("group":{"id":"","name":""},"brand":"Acme"}})";
+}
+
+class ProcessorKvTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenOrFail(testing::Options(dir_.File("s.db")));
+    ASSERT_TRUE(store_);
+    script_ = dir_.File("counter.lua");
+    std::ofstream(script_) << "function on_ticket_created(t, ctx)\n"
+                              "  local n = ctx.kv.incr('seen', 1)\n"
+                              "  tag('n' .. n)\n"
+                              "end\n";
+    InstanceConfig c;
+    c.name = "zd";
+    c.kind = "zendesk";
+    c.base_url = "https://acme.zendesk.com";
+    c.signing_secret = "s";
+    c.api_email = "bot@example.com";
+    c.api_token = "t";
+    connector_ = std::move(MakeConnector(c).value());
+    std::string error;
+    scorer_ = sentiment::Scorer::Create(sentiment::Options{}, &error);
+    ASSERT_NE(scorer_, nullptr) << error;
+  }
+  std::unique_ptr<EventProcessor> Processor() {
+    scripts::RuntimeConfig rc;
+    rc.script_paths = {script_};
+    auto p = EventProcessor::Create(rc, store_.get(), scorer_.get(), nullptr);
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    return std::move(p.value());
+  }
+  StoredEvent Append(const std::string& ticket) {
+    NewEvent e = testing::MakeEvent("zd", "d-" + ticket, ticket, ZendeskBody(ticket));
+    const int64_t id = store_->AppendEvent(e).value().event_id;
+    return store_->GetEvent(id).value();
+  }
+  std::string Seen() {
+    auto v = store_->KvGet("counter.lua", "seen", 2'000'000'000'000);
+    return v.ok() && v->has_value() ? **v : "(none)";
+  }
+  static bool Tagged(const ProcessedEvent& p, const std::string& tag) {
+    for (const auto& c : p.calls) {
+      if (c.body.find("\"" + tag + "\"") != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::string script_;
+  std::unique_ptr<Connector> connector_;
+  std::unique_ptr<sentiment::Scorer> scorer_;
+};
+
+TEST_F(ProcessorKvTest, AnEventProcessedAgainAfterALostCommitCountsOnce) {
+  const StoredEvent a = Append("101");
+  {
+    auto first = Processor();  // processes, then "crashes" before committing
+    ProcessedEvent lost = first->Process(a, connector_.get(), 1'000);
+    ASSERT_EQ(lost.kv.size(), 1u);
+    EXPECT_TRUE(Tagged(lost, "n1"));
+  }
+  EXPECT_EQ(Seen(), "(none)") << "nothing reaches the store before the event commits";
+  auto second = Processor();
+  ProcessedEvent p = second->Process(a, connector_.get(), 2'000);
+  EXPECT_TRUE(Tagged(p, "n1"));
+  ASSERT_TRUE(store_->CommitProcessed(p).ok());
+  second->AfterCommit();
+  EXPECT_EQ(Seen(), "1");
+}
+
+TEST_F(ProcessorKvTest, EventsOfOneBatchSeeEachOthersPendingWrites) {
+  auto processor = Processor();
+  ProcessedEvent b = processor->Process(Append("201"), connector_.get(), 1'000);
+  ProcessedEvent c = processor->Process(Append("202"), connector_.get(), 1'001);
+  EXPECT_TRUE(Tagged(b, "n1"));
+  EXPECT_TRUE(Tagged(c, "n2")) << "the second event saw the first one's uncommitted increment";
+  ASSERT_TRUE(store_->CommitProcessedBatch({b, c}).ok());
+  processor->AfterCommit();
+  EXPECT_EQ(Seen(), "2");
+  ProcessedEvent d = processor->Process(Append("203"), connector_.get(), 1'002);
+  EXPECT_TRUE(Tagged(d, "n3")) << "after the commit, reads come from the store";
+}
+
+}  // namespace
+}  // namespace deskhook
