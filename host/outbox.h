@@ -58,7 +58,7 @@ struct InstanceOutboxOptions {
 
 struct OutboxOptions {
   int max_attempts = 8;                 // failed attempts (5xx, timeouts, errors) before dead
-  int max_rate_limited = 100;           // 429 answers per item (since start) before dead
+  int max_rate_limited = 100;           // 429 answers per item (kept across restarts) before dead
   int64_t base_backoff_ms = 500;
   int64_t max_backoff_ms = 300000;
   int64_t default_rate_limit_wait_ms = 10000;  // 429 without Retry-After / X-RateLimit-Reset

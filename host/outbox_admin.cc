@@ -119,6 +119,7 @@ Status RetryOutboxItem(Store* store, int64_t id) {
   OutboxItem next = item.value();
   next.state = OutboxState::kPending;
   next.attempts = 0;
+  next.rate_limited = 0;
   next.next_attempt_ms = 0;
   next.updated_ms = 0;
   next.last_error = "retry requested (was: " + AnswerExcerpt(item->last_error, 200) + ")";

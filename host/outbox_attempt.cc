@@ -211,11 +211,7 @@ Outcome OutboxDelivery::Impl::Attempt(Lane& lane, OutboxItem item) {
     lane.limiter.PauseUntil(t + wait_ms);
     counters_.rate_limited++;
     item.attempts -= 1;  // a 429 is the helpdesk pacing us, not a failed attempt
-    int count;
-    {
-      std::lock_guard<std::mutex> lock(lane.mu);
-      count = ++lane.rate_limited[item.id];
-    }
+    const int count = ++item.rate_limited;  // saved with the item: the cap holds across restarts
     item.last_error = "rate limited: HTTP 429, waiting " + std::to_string(wait_ms) + " ms";
     if (count > options_.max_rate_limited) {
       item.last_error = "rate limited " + std::to_string(count) + " times; giving up";

@@ -297,8 +297,6 @@ void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
       if (outcome.kind == Outcome::kDeferred) {
         auto& b = lane->blocked[item.ticket_id];
         if (b.id == 0 || item.id <= b.id) b = {item.id, outcome.until_ms};
-      } else {
-        lane->rate_limited.erase(item.id);
       }
       lane->Reindex(item.ticket_id);
     }
@@ -363,10 +361,6 @@ void OutboxDelivery::Impl::ResultWriterLoop() {
 Status OutboxDelivery::Impl::Retry(int64_t id) {
   Status s = RetryOutboxItem(store_, id);
   if (!s.ok()) return s;
-  for (auto& [name, lane] : lanes_) {
-    std::lock_guard<std::mutex> lock(lane->mu);
-    lane->rate_limited.erase(id);
-  }
   Wake();
   return s;
 }

@@ -60,7 +60,6 @@ struct Lane {
   std::map<std::string, TicketBlock> blocked;
   std::set<int64_t> known;                                   // ids held in by_ticket
   std::set<int64_t> in_flight;
-  std::map<int64_t, int> rate_limited;                       // 429 count per item since start
   // Items that left memory (finished, deferred, dropped) -> poll generation at that moment. A
   // poll that started before then may hold a stale row for them and must not load it again.
   std::map<int64_t, int64_t> released;

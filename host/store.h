@@ -96,6 +96,7 @@ struct OutboxItem {
   ApiCall call;
   OutboxState state = OutboxState::kPending;
   int attempts = 0;
+  int rate_limited = 0;     // 429 answers so far (they do not count as attempts)
   int64_t next_attempt_ms = 0;
   int last_status = 0;
   std::string last_error;
@@ -173,8 +174,8 @@ class Store {
   Result<std::vector<OutboxItem>> ListOutbox(std::optional<OutboxState> state, int limit);
   Result<OutboxItem> GetOutbox(int64_t id);
   Result<std::vector<OutboxItem>> OutboxForEvent(int64_t event_id);  // in seq order
-  // Writes state, attempts, next_attempt_ms, last_status, last_error and updated_ms (now when
-  // item.updated_ms is 0) of item.id. NotFound for an unknown id.
+  // Writes state, attempts, rate_limited, next_attempt_ms, last_status, last_error and
+  // updated_ms (now when item.updated_ms is 0) of item.id. NotFound for an unknown id.
   Status UpdateOutbox(const OutboxItem& item);
   // UpdateOutbox for each of `items` (an unknown id is skipped) and AppendLog(`log`), in one
   // write: how the delivery engine records a batch of finished attempts.

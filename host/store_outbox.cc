@@ -14,7 +14,7 @@ namespace {
 constexpr const char* kOutboxColumns =
     "SELECT id, event_id, seq, instance, ticket_id, idem_key, kind, method, path, headers_json, "
     "body, capture_pointer, capture_as, state, attempts, next_attempt_ms, last_status, "
-    "last_error, created_ms, updated_ms FROM outbox ";
+    "last_error, created_ms, updated_ms, rate_limited FROM outbox ";
 
 // Headers as a JSON array of [name, value] pairs: keeps order and repeated names.
 std::string HeadersToJson(const std::vector<std::pair<std::string, std::string>>& headers) {
@@ -58,6 +58,7 @@ OutboxItem ReadItem(const Cursor& c) {
   it.last_error = c.Text(17);
   it.created_ms = c.Int(18);
   it.updated_ms = c.Int(19);
+  it.rate_limited = static_cast<int>(c.Int(20));
   return it;
 }
 
@@ -130,12 +131,12 @@ namespace {
 Status UpdateOutboxRow(Conn& conn, const OutboxItem& item, int64_t updated_ms) {
   auto upd = conn.Prepare(
       "UPDATE outbox SET state = ?2, attempts = ?3, next_attempt_ms = ?4, last_status = ?5, "
-      "last_error = ?6, updated_ms = ?7 WHERE id = ?1");
+      "last_error = ?6, updated_ms = ?7, rate_limited = ?8 WHERE id = ?1");
   if (!upd.ok()) return upd.status();
   Cursor c(*upd);
   c.Bind(1, item.id).Bind(2, static_cast<int64_t>(item.state)).Bind(3, int64_t{item.attempts});
   c.Bind(4, item.next_attempt_ms).Bind(5, int64_t{item.last_status}).Bind(6, item.last_error);
-  c.Bind(7, updated_ms);
+  c.Bind(7, updated_ms).Bind(8, int64_t{item.rate_limited});
   Status st = c.Run("update outbox");
   if (!st.ok()) return st;
   if (sqlite3_changes(conn.db()) == 0) return Status::NotFound("no outbox item " + std::to_string(item.id));

@@ -95,6 +95,10 @@ CREATE INDEX kv_expiry ON kv(expires_ms) WHERE expires_ms > 0;
 
 CREATE TABLE heartbeat(id INTEGER PRIMARY KEY CHECK (id = 1), time_ms INTEGER NOT NULL);
 )sql",
+    // 2: an item's count of 429 answers survives a restart (the cap is per item, not per run).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN rate_limited INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 
 constexpr int kLatestVersion = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));

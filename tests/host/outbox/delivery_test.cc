@@ -136,6 +136,25 @@ TEST_F(DeliveryTest, RateLimitedWaitsForRetryAfterAndIsNotAFailedAttempt) {
   EXPECT_EQ(delivery_->Stats().rate_limited, 1);
 }
 
+TEST_F(DeliveryTest, TheCapOn429sCountsAnswersFromBeforeARestart) {
+  opts_.max_rate_limited = 3;
+  auto ids = Enqueue(store(), "a", "109", {TagCall("109", "vip")});
+  OutboxItem earlier = Item(ids[0]);
+  earlier.rate_limited = 3;  // what an earlier run of deskhook saved
+  ASSERT_TRUE(store()->UpdateOutbox(earlier).ok());
+  Fault f;
+  f.fail_next = 1;
+  f.status = 429;
+  f.retry_after_s = 0;
+  a_.SetFault(f);
+  StartDelivery();
+  ASSERT_TRUE(WaitFor([&] { return Settled(ids[0]); }, 5000));
+  OutboxItem item = Item(ids[0]);
+  EXPECT_EQ(item.state, OutboxState::kDead) << "the fourth 429 is over the cap of 3";
+  EXPECT_EQ(item.rate_limited, 4);
+  EXPECT_NE(item.last_error.find("rate limited 4 times"), std::string::npos) << item.last_error;
+}
+
 TEST_F(DeliveryTest, IntercomStyleRateLimitResetPausesTheInstance) {
   Fault f;
   f.fail_next = 1;

@@ -1,4 +1,5 @@
 // Outbox: items from a commit, due scan, state updates, idempotency keys, captured variables.
+#include <sqlite3.h>
 #include <gtest/gtest.h>
 
 #include "host/store.h"
@@ -110,6 +111,31 @@ TEST(StoreOutbox, UpdatesStateAndRetrySchedule) {
   EXPECT_EQ(store->GetOutbox(424242).status().code(), Code::kNotFound);
   EXPECT_EQ(OutboxStateName(OutboxState::kDead), "dead");
   EXPECT_EQ(OutboxStateName(OutboxState::kDropped), "dropped");
+}
+
+TEST(StoreOutbox, ADatabaseFromBeforeTheRateLimitedCountIsMigrated) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  {
+    auto store = OpenOrFail(testing::Options(path));
+    ASSERT_TRUE(store);
+    Processed(*store, "d1", {Call("k1", "/a")}, 1000);
+  }
+  {
+    // Back to schema 1, as a deskhook before this column left it.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE outbox DROP COLUMN rate_limited; UPDATE schema_version SET version = 1;",
+                           nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = OpenOrFail(testing::Options(path));
+  ASSERT_TRUE(store);
+  OutboxItem item = (*store->DueOutbox(1000, 10)).at(0);
+  EXPECT_EQ(item.rate_limited, 0);
+  item.rate_limited = 7;
+  ASSERT_TRUE(store->UpdateOutbox(item).ok());
+  EXPECT_EQ(store->GetOutbox(item.id)->rate_limited, 7);
 }
 
 TEST(StoreOutbox, SameIdempotencyKeyIsStoredOnce) {
