@@ -7,6 +7,7 @@
 #include "connectors/connector.h"
 #include "host/faq_glue.h"
 #include "tests/host/outbox/outbox_test_util.h"
+#include "tests/host/zendesk_instance.h"
 
 namespace deskhook {
 namespace {
@@ -16,16 +17,7 @@ using testing::TempStore;
 class FaqGlueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    InstanceConfig c;
-    c.name = "zd";
-    c.kind = "zendesk";
-    c.base_url = "https://acme.zendesk.com";
-    c.signing_secret = "s";
-    c.api_email = "bot@example.com";
-    c.api_token = "t";
-    c.article_section_id = "360001";
-    c.article_permission_group_id = "7";
-    auto made = MakeConnector(c);
+    auto made = MakeConnector(testing::ZendeskInstance());
     ASSERT_TRUE(made.ok()) << made.status().message();
     connector_ = std::move(made.value());
     faq::FaqConfig config;

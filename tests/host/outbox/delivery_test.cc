@@ -8,6 +8,7 @@
 #include "bench/standin/standin.h"
 #include "host/outbox.h"
 #include "outbox_test_util.h"
+#include "tests/host/zendesk_instance.h"
 
 namespace deskhook {
 namespace {
@@ -226,10 +227,8 @@ TEST_F(DeliveryTest, ConnectionResetAfterTheEffectIsNotDoubled) {
 
 TEST_F(DeliveryTest, TheRealZendeskConnectorChecksBeforeResendingANote) {
   // The same ambiguous failure as above, through the connector the daemon builds from config.
-  InstanceConfig config = FakeInstance("a", port_a_);
-  config.signing_secret = "s";
-  config.api_email = "bot@example.com";
-  config.api_token = "t";
+  InstanceConfig config = testing::ZendeskInstance("a", "http://127.0.0.1:" + std::to_string(port_a_));
+  config.timeout_ms = 2000;
   auto real = MakeConnector(config);
   ASSERT_TRUE(real.ok()) << real.status().message();
   Fault f;

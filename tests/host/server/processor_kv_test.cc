@@ -9,6 +9,7 @@
 #include "host/event_processor.h"
 #include "sentiment/sentiment.h"
 #include "tests/host/store/store_test_util.h"
+#include "tests/host/zendesk_instance.h"
 
 namespace deskhook {
 namespace {
@@ -35,14 +36,7 @@ class ProcessorKvTest : public ::testing::Test {
                               "  local n = ctx.kv.incr('seen', 1)\n"
                               "  tag('n' .. n)\n"
                               "end\n";
-    InstanceConfig c;
-    c.name = "zd";
-    c.kind = "zendesk";
-    c.base_url = "https://acme.zendesk.com";
-    c.signing_secret = "s";
-    c.api_email = "bot@example.com";
-    c.api_token = "t";
-    connector_ = std::move(MakeConnector(c).value());
+    connector_ = std::move(MakeConnector(testing::ZendeskInstance()).value());
     std::string error;
     scorer_ = sentiment::Scorer::Create(sentiment::Options{}, &error);
     ASSERT_NE(scorer_, nullptr) << error;
