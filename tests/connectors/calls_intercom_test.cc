@@ -16,18 +16,8 @@ namespace json = boost::json;
 using testing::EveryDecisionKind;
 using testing::IntercomTestConfig;
 
-Ticket ITicket(std::string id = "215469872345") {
-  Ticket t;
-  t.platform = "intercom";
-  t.id = std::move(id);
-  return t;
-}
-
-DecisionSet All() {
-  for (auto& [name, d] : EveryDecisionKind())
-    if (name == "all") return d;
-  return {};
-}
+Ticket ITicket(std::string id = "215469872345") { return testing::TestTicket("intercom", std::move(id)); }
+DecisionSet All() { return testing::AllDecisions(); }
 
 std::string Kinds(const std::vector<ApiCall>& calls) {
   std::string out;

@@ -15,19 +15,8 @@ namespace json = boost::json;
 using testing::EveryDecisionKind;
 using testing::ZendeskTestConfig;
 
-Ticket ZTicket(std::string id = "35436") {
-  Ticket t;
-  t.platform = "zendesk";
-  t.instance = "zendesk-test";
-  t.id = std::move(id);
-  return t;
-}
-
-DecisionSet All() {
-  for (auto& [name, d] : EveryDecisionKind())
-    if (name == "all") return d;
-  return {};
-}
+Ticket ZTicket(std::string id = "35436") { return testing::TestTicket("zendesk", std::move(id), "zendesk-test"); }
+DecisionSet All() { return testing::AllDecisions(); }
 
 TEST(ZendeskCalls, MergesEveryTicketDecisionIntoOnePut) {
   auto plan = PlanZendeskCalls(ZendeskTestConfig(), ZTicket(), All(), "evt-1");

@@ -484,6 +484,20 @@ std::vector<SentCall> SendCalls(int port, const std::vector<ApiCall>& calls,
 
 namespace deskhook::testing {
 
+DecisionSet AllDecisions() {
+  for (auto& [name, d] : EveryDecisionKind())
+    if (name == "all") return d;
+  return {};
+}
+
+Ticket TestTicket(const std::string& platform, std::string id, const std::string& instance) {
+  Ticket t;
+  t.platform = platform;
+  t.instance = instance;
+  t.id = std::move(id);
+  return t;
+}
+
 std::vector<std::pair<std::string, DecisionSet>> EveryDecisionKind() {
   std::vector<std::pair<std::string, DecisionSet>> out;
   DecisionSet d;

@@ -105,6 +105,10 @@ std::vector<SentCall> SendCalls(int port, const std::vector<ApiCall>& calls,
 
 // Decision sets covering every decision kind alone and combined ("all"), named for traces.
 std::vector<std::pair<std::string, DecisionSet>> EveryDecisionKind();
+// The "all" entry of EveryDecisionKind(): one of every decision at once.
+DecisionSet AllDecisions();
+// A ticket of `platform` with `id` (and `instance`, when given).
+Ticket TestTicket(const std::string& platform, std::string id, const std::string& instance = "");
 // Instance configs with every outbound field set (ids numeric, as the platforms issue them).
 InstanceConfig ZendeskTestConfig();
 InstanceConfig IntercomTestConfig(const std::string& api_version);

@@ -1,6 +1,7 @@
 // Helpers for connector tests: reading the shared reference material by path.
 #pragma once
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -9,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "connectors/model/headers.h"
+#include "connectors/model/status.h"
 
 namespace deskhook::testing {
 
@@ -32,6 +34,26 @@ inline std::vector<boost::json::object> SignatureVectors(std::string_view platfo
     if (item.as_object().at("platform").as_string() == platform) out.push_back(item.as_object());
   }
   return out;
+}
+
+// Parses truncations and byte flips of every sample payload in `dir` (under the shared
+// folder). Each must parse or be refused with InvalidArgument, never throw (checked here);
+// returns how many were refused, so the caller can see the corruption was real.
+template <typename ConnectorT>
+int RejectedCorruptions(const ConnectorT& conn, const std::string& dir) {
+  int rejected = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(SharedPath(dir))) {
+    const std::string body = ReadFileOrFail(entry.path().string());
+    for (size_t cut = 0; cut < body.size(); cut += 3) {
+      std::string variant = body.substr(0, cut);
+      if (cut % 2 == 1) variant = body, variant[cut] = static_cast<char>(variant[cut] ^ 0x5a);
+      auto r = decltype(conn.Parse({}, variant))(Status::Internal("not run"));
+      EXPECT_NO_THROW(r = conn.Parse({}, variant));
+      EXPECT_TRUE(r.ok() || r.status().code() == Code::kInvalidArgument) << r.status().ToString();
+      if (!r.ok()) ++rejected;
+    }
+  }
+  return rejected;
 }
 
 inline std::string Str(const boost::json::object& o, std::string_view key) {
