@@ -128,6 +128,26 @@ TEST(Runtime, RecordsNameVersionHandlerInputsAndLogs) {
   EXPECT_FALSE(seen.contains("requester")) << r.inputs_json;
 }
 
+TEST(Runtime, InputsNameSentimentTermsOnceWithoutTheirWeights) {
+  TempDir dir;
+  RuntimeConfig c;
+  c.script_paths = {dir.Write("s.lua", "function on_ticket_created(t, ctx)\n"
+                                       "  if t.sentiment.frustration > 0.5 then tag('angry') end\nend\n")};
+  auto rt = Make(c);
+  Ticket t = TypicalTicket();
+  EventContext e = Event(t);
+  e.sentiment.terms = {{"unacceptable", -2.0f, "valence"}, {"nobody answers", -2.0f, "valence"},
+                       {"unacceptable", 0.5f, "frustration"}};
+  RunResult r = rt->Run(e);
+  ASSERT_EQ(r.records.size(), 1u);
+  json::value inputs = json::parse(r.records[0].inputs_json);
+  const json::array& terms = inputs.at("sentiment").at("terms").as_array();
+  ASSERT_EQ(terms.size(), 2u) << r.records[0].inputs_json;  // "unacceptable" once
+  EXPECT_EQ(terms[0].as_string(), "unacceptable");
+  EXPECT_EQ(terms[1].as_string(), "nobody answers");
+  EXPECT_DOUBLE_EQ(inputs.at("sentiment").at("frustration").as_double(), 0.8);
+}
+
 TEST(Runtime, TicketViewExposesTheModel) {
   TempDir dir;
   RuntimeConfig c;
