@@ -133,8 +133,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   Writer::Op prune = [raw, window_ms, retention_ms](Conn& c) {
     return store_internal::PruneExpired(c, raw->Now(), window_ms, retention_ms);
   };
+  // Every 5 s, a small bounded prune (200 old events at most: ~40 events/s, 3.4 M a day) rides
+  // along with a write batch; small steps keep that batch's commit from stalling.
   impl->writer = std::make_unique<Writer>(std::move(conn).value(), options.max_batch,
-                                          std::move(prune), /*interval_ms=*/60'000,
+                                          std::move(prune), /*interval_ms=*/5'000,
                                           [raw] { return raw->Now(); });
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }

@@ -24,8 +24,8 @@ struct StoreOptions {
   int max_batch = 256;              // operations per transaction at most
   int64_t dedupe_window_s = 86400;  // body-hash dedupe window when the platform gives no id
   // Processed events older than this (by receipt) are deleted with their decision log,
-  // sentiment history and finished outbox calls (done, dead or dropped), a bounded batch per
-  // maintenance run. An event with a call still pending is kept. 0 = keep everything.
+  // sentiment history and finished outbox calls (done, dead or dropped), at most 200 events per
+  // maintenance run (every 5 s). An event with a call still pending is kept. 0 = keep everything.
   int64_t retention_days = 90;
   // true: fsync the WAL at every commit; an acknowledged event survives power loss (default).
   // false: SQLite's synchronous=NORMAL; a commit still survives kill -9 of the process, but the

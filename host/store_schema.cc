@@ -143,7 +143,7 @@ Status MigrateSchema(Conn& conn) {
 
 namespace {
 
-// Deletes up to 2000 processed events received before `cutoff_ms` (none with a pending call)
+// Deletes up to 200 processed events received before `cutoff_ms` (none with a pending call)
 // and everything recorded for them. The candidates go to a temp table first so every delete
 // names the same events.
 Status PruneOldEvents(Conn& conn, int64_t cutoff_ms) {
@@ -152,7 +152,7 @@ Status PruneOldEvents(Conn& conn, int64_t cutoff_ms) {
       "DELETE FROM prune_ids",
       "INSERT INTO prune_ids SELECT e.id FROM events e WHERE e.received_ms < ?1 AND e.state <> 0 "
       "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state = 0) "
-      "ORDER BY e.id LIMIT 2000",
+      "ORDER BY e.id LIMIT 200",
       "DELETE FROM decision_log WHERE event_id IN (SELECT id FROM prune_ids)",
       "DELETE FROM sentiment_history WHERE event_id IN (SELECT id FROM prune_ids)",
       "DELETE FROM outbox_vars WHERE event_id IN (SELECT id FROM prune_ids)",

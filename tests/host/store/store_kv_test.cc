@@ -81,7 +81,7 @@ TEST(StoreKv, ExpiredKvAndHashDedupeRowsArePruned) {
   EXPECT_EQ(CountRows(*store, "hash_dedupe"), 1);
   EXPECT_EQ(CountRows(*store, "kv"), 2);
 
-  now += 120'000;  // past the window and the kv expiry; pruning runs at most once a minute
+  now += 120'000;  // past the window and the kv expiry; pruning runs at most every 5 s
   ASSERT_TRUE(store->CheckWritable().ok());
   EXPECT_EQ(CountRows(*store, "hash_dedupe"), 0);
   EXPECT_EQ(CountRows(*store, "kv"), 1);
@@ -155,6 +155,28 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
   EXPECT_TRUE(store->GetEvent(unprocessed).ok()) << "not processed yet: kept";
   EXPECT_TRUE(store->GetEvent(fresh).ok());
   EXPECT_EQ(*store->CountEvents(), 3);
+}
+
+TEST(StoreRetention, ABacklogIsPrunedInBoundedStepsAcrossRuns) {
+  TempDir dir;
+  std::atomic<int64_t> now{1'000'000'000'000};
+  auto store = OpenWithRetention(dir, 1, now);
+  ASSERT_TRUE(store);
+  for (int i = 0; i < 250; ++i) {
+    NewEvent e = testing::MakeEvent("zd", "old-" + std::to_string(i));
+    e.received_ms = now;
+    ProcessedEvent p;
+    p.event_id = store->AppendEvent(e).value().event_id;
+    ASSERT_TRUE(store->CommitProcessed(p).ok());
+  }
+  now += 2 * 86'400'000LL;
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_EQ(*store->CountEvents(), 50) << "one run deletes at most 200";
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_EQ(*store->CountEvents(), 50) << "the next run waits its interval";
+  now += 6'000;
+  ASSERT_TRUE(store->CheckWritable().ok());
+  EXPECT_EQ(*store->CountEvents(), 0);
 }
 
 TEST(StoreRetention, ZeroKeepsEverything) {
