@@ -39,19 +39,19 @@ class BufferedStoreKv : public scripts::KvStore {
   }
   int64_t Incr(const std::string& script, const std::string& key, int64_t by, int64_t ttl_s,
                int64_t now_ms) override {
-    int64_t current = 0;
-    int64_t expires = ttl_s > 0 ? now_ms + ttl_s * 1000 : 0;
-    if (auto it = pending_.find({script, key}); it != pending_.end() &&
-        (it->second.expires_ms == 0 || it->second.expires_ms > now_ms)) {
-      current = std::strtoll(it->second.value.c_str(), nullptr, 10);
-      expires = it->second.expires_ms;
-    } else if (auto stored = store_->KvGet(script, key, now_ms); stored.ok() && stored->has_value()) {
-      current = std::strtoll((*stored)->c_str(), nullptr, 10);
-      expires = 0;  // the stored expiry stays; this copy is only for reads until the commit
+    const int64_t expires_if_new = ttl_s > 0 ? now_ms + ttl_s * 1000 : 0;
+    const std::optional<std::string> value = Get(script, key, now_ms);
+    const int64_t current = value ? std::strtoll(value->c_str(), nullptr, 10) : 0;
+    int64_t expires = expires_if_new;
+    if (value) {
+      // A pending copy keeps its expiry; a stored key keeps its own in the store, and this copy
+      // only serves reads until the commit.
+      auto it = pending_.find({script, key});
+      expires = it != pending_.end() ? it->second.expires_ms : 0;
     }
     const int64_t result = current + by;
     pending_[{script, key}] = Value{std::to_string(result), expires};
-    writes_.push_back(KvWrite{script, key, true, "", by, ttl_s > 0 ? now_ms + ttl_s * 1000 : 0});
+    writes_.push_back(KvWrite{script, key, true, "", by, expires_if_new});
     return result;
   }
 

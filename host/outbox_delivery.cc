@@ -63,7 +63,7 @@ Status OutboxDelivery::Impl::Start() {
     lanes_[name] = std::move(lane);
   }
   BlockTicketsFromStore();
-  log_writer_ = std::thread([this] { ResultWriterLoop(); });
+  result_writer_ = std::thread([this] { ResultWriterLoop(); });
   for (auto& [name, lane] : lanes_) {
     for (int i = 0; i < std::max(1, lane->opts.concurrency); ++i) {
       Lane* l = lane.get();
@@ -85,11 +85,11 @@ void OutboxDelivery::Impl::Stop() {
     lane->workers.clear();
   }
   {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    log_stop_ = true;
+    std::lock_guard<std::mutex> lock(results_mu_);
+    results_stop_ = true;
   }
-  log_cv_.notify_all();
-  if (log_writer_.joinable()) log_writer_.join();
+  results_cv_.notify_all();
+  if (result_writer_.joinable()) result_writer_.join();
 }
 
 void OutboxDelivery::Impl::Wake() {
@@ -311,11 +311,10 @@ void OutboxDelivery::Impl::SaveResult(const OutboxItem& item, LogEntry log) {
     lane->second->released[item.id] = outbox_internal::kUnsaved;  // until the writer saved it
   }
   {
-    std::lock_guard<std::mutex> lock(log_mu_);
-    result_queue_.push_back(item);
-    log_queue_.push_back(std::move(log));
+    std::lock_guard<std::mutex> lock(results_mu_);
+    results_.emplace_back(item, std::move(log));
   }
-  log_cv_.notify_one();
+  results_cv_.notify_one();
 }
 
 // Saves finished attempts in batches: one store write (one commit) for every result that
@@ -323,15 +322,21 @@ void OutboxDelivery::Impl::SaveResult(const OutboxItem& item, LogEntry log) {
 // saved its `released` mark keeps polls from loading the old row; a crash before the save
 // leaves the old row, which is resent (idempotent) or checked first (in flight).
 void OutboxDelivery::Impl::ResultWriterLoop() {
-  std::unique_lock<std::mutex> lock(log_mu_);
+  std::unique_lock<std::mutex> lock(results_mu_);
   while (true) {
-    log_cv_.wait(lock, [this] { return log_stop_ || !log_queue_.empty() || !result_queue_.empty(); });
-    if (log_queue_.empty() && result_queue_.empty() && log_stop_) return;
-    std::vector<LogEntry> logs;
-    std::vector<OutboxItem> rows;
-    logs.swap(log_queue_);
-    rows.swap(result_queue_);
+    results_cv_.wait(lock, [this] { return results_stop_ || !results_.empty(); });
+    if (results_.empty()) return;  // stopping and drained
+    std::vector<std::pair<OutboxItem, LogEntry>> batch;
+    batch.swap(results_);
     lock.unlock();
+    std::vector<OutboxItem> rows;
+    std::vector<LogEntry> logs;
+    rows.reserve(batch.size());
+    logs.reserve(batch.size());
+    for (const auto& [row, log] : batch) {
+      rows.push_back(row);
+      logs.push_back(log);
+    }
     Status s = store_->SaveOutboxResults(rows, logs);
     if (s.ok()) {
       const int64_t gen = poll_gen_.load();
@@ -348,13 +353,11 @@ void OutboxDelivery::Impl::ResultWriterLoop() {
     log::Error("cannot save outbox results; retrying", {{"items", static_cast<int64_t>(rows.size())},
                                                         {"error", std::string_view(s.ToString())}});
     lock.lock();
-    if (log_stop_) return;  // closing: the rows stay as they were (resent or checked after restart)
-    // Put them back in front of newer results (a row's later result must win) and wait a bit.
-    rows.insert(rows.end(), std::make_move_iterator(result_queue_.begin()), std::make_move_iterator(result_queue_.end()));
-    result_queue_.swap(rows);
-    logs.insert(logs.end(), std::make_move_iterator(log_queue_.begin()), std::make_move_iterator(log_queue_.end()));
-    log_queue_.swap(logs);
-    log_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return log_stop_; });
+    if (results_stop_) return;  // closing: the rows stay as they were (resent or checked after restart)
+    // Back in front of newer results (a row's later result must win); wait a bit.
+    batch.insert(batch.end(), std::make_move_iterator(results_.begin()), std::make_move_iterator(results_.end()));
+    results_.swap(batch);
+    results_cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return results_stop_; });
   }
 }
 

@@ -173,12 +173,12 @@ class OutboxDelivery::Impl {
   std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
 
-  std::mutex log_mu_;
-  std::condition_variable log_cv_;
-  std::vector<LogEntry> log_queue_;        // guarded by log_mu_
-  std::vector<OutboxItem> result_queue_;   // guarded by log_mu_; rows to save
-  bool log_stop_ = false;
-  std::thread log_writer_;
+  // Finished attempts waiting for the result writer: each item's new row and its log entry.
+  std::mutex results_mu_;
+  std::condition_variable results_cv_;
+  std::vector<std::pair<OutboxItem, LogEntry>> results_;  // guarded by results_mu_
+  bool results_stop_ = false;                              // guarded by results_mu_
+  std::thread result_writer_;
 };
 
 }  // namespace deskhook

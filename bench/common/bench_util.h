@@ -10,7 +10,8 @@ namespace deskhook::bench {
 
 // The value after `--name` on the command line, or `fallback`.
 std::string Arg(int argc, char** argv, const std::string& name, const std::string& fallback);
-// A loopback port that was free a moment ago (bound to 0, read, closed).
+// A loopback port that was free a moment ago (bound to 0, read, closed); 0 if none could be bound.
+// Tests use it too.
 int FreePort();
 int64_t WallMs();
 // Raw bytes of a keep-alive HTTP/1.1 POST to 127.0.0.1.

@@ -10,6 +10,7 @@ namespace deskhook {
 namespace {
 
 using testing::ReadFileOrFail;
+using testing::Contains;
 using testing::SharedPath;
 
 std::unique_ptr<Connector> Intercom(std::string admin_id = "") {
@@ -29,10 +30,6 @@ InboundEvent ParseSample(const std::string& file) {
   auto r = Intercom()->Parse({}, Sample(file));
   EXPECT_TRUE(r.ok()) << file << ": " << r.status().ToString();
   return r.ok() ? std::move(r).value() : InboundEvent{};
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 TEST(IntercomParse, EverySampleParses) {

@@ -11,6 +11,7 @@ namespace deskhook {
 namespace {
 
 using testing::ReadFileOrFail;
+using testing::Contains;
 using testing::SharedPath;
 
 std::unique_ptr<Connector> Zendesk(std::string self_user_id = "") {
@@ -27,10 +28,6 @@ InboundEvent ParseSample(const std::string& file, HeaderMap headers = {}) {
   auto r = Zendesk()->Parse(headers, body);
   EXPECT_TRUE(r.ok()) << file << ": " << r.status().ToString();
   return r.ok() ? std::move(r).value() : InboundEvent{};
-}
-
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 TEST(ZendeskParse, EverySampleParses) {

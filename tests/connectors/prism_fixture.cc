@@ -22,6 +22,8 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_util.h"
+
 namespace deskhook::testing {
 namespace json = boost::json;
 
@@ -57,22 +59,6 @@ const std::string& TempDir() {
   return dir.path;
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 }  // namespace
 
 std::string PrismBinary() {
@@ -97,7 +83,7 @@ Status PrismServer::Start(const std::string& spec_path, int timeout_s) {
   const std::string bin = PrismBinary();
   if (bin.empty()) return Status::NotFound(PrismMissingMessage());
   if (::access(spec_path.c_str(), R_OK) != 0) return Status::NotFound("spec not readable: " + spec_path);
-  port_ = FreePort();
+  port_ = bench::FreePort();
   static int counter = 0;
   log_path_ = TempDir() + "/prism-" + std::to_string(port_) + "-" + std::to_string(++counter) + ".log";
   const std::string port = std::to_string(port_);

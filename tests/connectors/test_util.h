@@ -56,6 +56,10 @@ int RejectedCorruptions(const ConnectorT& conn, const std::string& dir) {
   return rejected;
 }
 
+inline bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 inline std::string Str(const boost::json::object& o, std::string_view key) {
   return std::string(o.at(key).as_string());
 }

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include "bench_util.h"
 #include "connectors/connector.h"
 
 namespace deskhook::testing {
@@ -36,7 +37,6 @@ std::string IntercomCreatedBody(const std::string& notif_id, const std::string& 
 httplib::Headers SignedHeaders(const InstanceConfig& inst, const std::string& body, const std::string& delivery_id,
                                int64_t now_s = 0);
 int64_t NowS();
-// A loopback port that was free a moment ago (bound to 0, read, closed).
-int FreePort();
+using bench::FreePort;
 
 }  // namespace deskhook::testing
