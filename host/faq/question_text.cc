@@ -6,6 +6,8 @@
 #include <sstream>
 #include <unordered_set>
 
+#include <libstemmer.h>
+
 namespace deskhook::faq {
 namespace {
 
@@ -188,14 +190,13 @@ const std::unordered_set<std::string>& Negations() {
   return s;
 }
 
+// Stems of the stop words: drops "getting", "needed", "helped" like "get", "need", "help".
+const std::unordered_set<std::string>& StopStems();
+
 bool EndsWith(const std::string& s, std::string_view suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-bool IsVowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
-bool HasVowel(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return IsVowel(c) || c == 'y'; });
-}
 
 }  // namespace
 
@@ -235,51 +236,33 @@ std::string CleanQuestion(std::string_view message) {
   return Trim(text);
 }
 
-std::string LightStem(std::string_view in) {
-  std::string w(in);
-  if (w.size() <= 3) return w;
-  // Step 1a: plurals.
-  if (EndsWith(w, "sses")) {
-    w.resize(w.size() - 2);
-  } else if (EndsWith(w, "ies")) {
-    w.resize(w.size() - 3);
-    w += "y";
-  } else if (EndsWith(w, "ss") || EndsWith(w, "us") || EndsWith(w, "is")) {
-    // keep: "address", "status", "this"
-  } else if (EndsWith(w, "s") && w.size() > 3) {
-    w.pop_back();
-  }
-  // Step 1b: -ed / -ing when a vowel stays before them.
-  auto strip = [&](std::string_view suf) {
-    if (!EndsWith(w, suf) || w.size() - suf.size() < 3) return false;
-    std::string_view base(w.data(), w.size() - suf.size());
-    if (!HasVowel(base)) return false;
-    w.resize(base.size());
-    // "stopped" -> "stop"; keep "ll", "ss", "zz".
-    size_t n = w.size();
-    if (n >= 2 && w[n - 1] == w[n - 2] && !IsVowel(w[n - 1]) && w[n - 1] != 'l' &&
-        w[n - 1] != 's' && w[n - 1] != 'z') {
-      w.pop_back();
+std::string Stem(std::string_view word) {
+  // An sb_stemmer keeps its working buffer inside, so each thread has its own.
+  struct Holder {
+    sb_stemmer* stemmer = sb_stemmer_new("english", "UTF_8");
+    ~Holder() {
+      if (stemmer) sb_stemmer_delete(stemmer);
     }
-    return true;
   };
-  if (EndsWith(w, "eed")) {
-    // "agreed" stays "agreed" apart from plural handling
-  } else if (!strip("ing")) {
-    strip("ed");
-  }
-  // Final -e and -y normalisation so "charge"/"charged"/"charging" and "apply"/"applied" meet.
-  if (w.size() > 3 && w.back() == 'e') w.pop_back();
-  if (w.size() > 3 && w.back() == 'y') w.back() = 'i';
-  // A few derivational suffixes.
-  for (std::string_view suf : {"ation", "ment", "ness", "ly"}) {
-    if (EndsWith(w, suf) && w.size() - suf.size() >= 4) {
-      w.resize(w.size() - suf.size());
-      break;
-    }
-  }
-  return w;
+  thread_local Holder holder;
+  if (!holder.stemmer) return std::string(word);  // out of memory: unstemmed still groups
+  const sb_symbol* out = sb_stemmer_stem(
+      holder.stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+  if (!out) return std::string(word);
+  return std::string(reinterpret_cast<const char*>(out),
+                     static_cast<size_t>(sb_stemmer_length(holder.stemmer)));
 }
+
+namespace {
+const std::unordered_set<std::string>& StopStems() {
+  static const std::unordered_set<std::string> s = [] {
+    std::unordered_set<std::string> out;
+    for (const auto& w : StopWords()) out.insert(Stem(w));
+    return out;
+  }();
+  return s;
+}
+}  // namespace
 
 Analyzer::Analyzer(AnalyzerOptions options) : options_(options) {}
 
@@ -358,8 +341,9 @@ std::vector<std::string> Analyzer::Words(std::string_view text) const {
       continue;
     }
     if (StopWords().count(w)) continue;
-    std::string stem = LightStem(w);
-    if (stem.empty()) continue;
+    std::string stem = Stem(w);
+    // Inflections of function words are function words too: "getting", "needed", "wanted".
+    if (stem.empty() || StopStems().count(stem)) continue;
     out.push_back(std::move(stem));
   }
   return out;

@@ -23,10 +23,10 @@ namespace deskhook::faq {
 // spaces. Returns "" when nothing is left.
 std::string CleanQuestion(std::string_view message);
 
-// Light suffix stripper in the spirit of Porter step 1 plus a few derivational suffixes
-// ("cards"->"card", "charged"->"charg", "charging"->"charg", "delivery"->"deliveri" is NOT done:
-// only inflections and -ly/-ment/-ness/-ation). REQUIRES: lower-case ASCII word.
-std::string LightStem(std::string_view word);
+// English stem of a word: the Snowball English (Porter2) stemmer from libstemmer, so inflections
+// and common derivations meet ("cards"/"card", "charged"/"charges", "activation"/"activate").
+// Thread-safe (one stemmer per thread). REQUIRES: lower-case word.
+std::string Stem(std::string_view word);
 
 struct AnalyzerOptions {
   bool bigrams = true;  // also emit "a_b" for adjacent content words

@@ -29,14 +29,25 @@ TEST(CleanQuestion, KeepsTextThatMerelyStartsLikeAGreeting) {
             "Good news is not what I got: card blocked");
 }
 
-TEST(LightStem, FoldsInflections) {
-  EXPECT_EQ(LightStem("cards"), "card");
-  EXPECT_EQ(LightStem("charged"), LightStem("charge"));
-  EXPECT_EQ(LightStem("charging"), LightStem("charges"));
-  EXPECT_EQ(LightStem("stopped"), "stop");
-  EXPECT_EQ(LightStem("applied"), LightStem("apply"));
-  EXPECT_EQ(LightStem("status"), "status");
-  EXPECT_EQ(LightStem("address"), "address");
+TEST(Stem, FoldsInflectionsAndDerivations) {
+  EXPECT_EQ(Stem("cards"), "card");
+  EXPECT_EQ(Stem("charged"), Stem("charge"));
+  EXPECT_EQ(Stem("charging"), Stem("charges"));
+  EXPECT_EQ(Stem("stopped"), "stop");
+  EXPECT_EQ(Stem("applied"), Stem("apply"));
+  EXPECT_EQ(Stem("verifying"), Stem("verified"));
+  EXPECT_EQ(Stem("activation"), Stem("activate"));
+  EXPECT_EQ(Stem("status"), "status");
+  EXPECT_EQ(Stem("address"), "address");
+  EXPECT_NE(Stem("card"), Stem("cart"));
+}
+
+TEST(Analyzer, InflectedFunctionWordsAreStopWords) {
+  Analyzer a;
+  // "getting"/"needed"/"wanted" carry no more of the question than "get"/"need"/"want".
+  EXPECT_EQ(a.Words("getting a card"), a.Words("a card"));
+  EXPECT_EQ(a.Words("I needed and wanted a refund"), (std::vector<std::string>{Stem("refund")}));
+  EXPECT_EQ(a.Words("card helps"), a.Words("card"));
 }
 
 TEST(Analyzer, StopWordsNegationsAndBigrams) {
