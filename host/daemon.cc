@@ -131,8 +131,9 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
 
   Pipeline* pipeline = impl->pipeline.get();
   impl->ingest = std::make_unique<Ingest>(impl->store.get(), impl->by_name, config.http.body_limit_bytes,
-                                          [pipeline](int64_t, const std::string&, const std::string&) {
-                                            pipeline->Notify();
+                                          [pipeline](int64_t id, const std::string& instance, const std::string&,
+                                                     InboundEvent&& event) {
+                                            pipeline->Offer(id, instance, std::move(event));
                                           });
   AdminHandlers handlers;
   handlers.outbox_retry = [outbox](int64_t id) { return outbox->Retry(id); };

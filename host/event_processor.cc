@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <boost/json.hpp>
@@ -81,6 +82,16 @@ json::array Strings(const std::vector<std::string>& v) {
   json::array a;
   for (const auto& s : v) a.emplace_back(s);
   return a;
+}
+
+// The delivery id ingest recorded in the event's meta_json ("" when none).
+std::string RecordedDeliveryId(const std::string& meta_json) {
+  if (meta_json.empty()) return {};
+  json::error_code ec;
+  json::value v = json::parse(meta_json, ec);
+  if (ec || !v.is_object()) return {};
+  const json::value* id = v.as_object().if_contains("delivery_id");
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string();
 }
 
 LogEntry Entry(int64_t event_id, std::string stage, std::string record, int64_t now_ms) {
@@ -191,7 +202,8 @@ Status EventProcessor::ReplaceScripts(const scripts::RuntimeConfig& config) {
   return Status::Ok();
 }
 
-ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connector* connector, int64_t now_ms) {
+ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connector* connector, int64_t now_ms,
+                                       InboundEvent* normalised) {
   ProcessedEvent out;
   out.event_id = stored.id;
   out.processed_ms = now_ms;
@@ -203,13 +215,19 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     log("ingest", Serialize(json::object{{"error", "connector instance '" + stored.instance + "' is no longer configured"}}));
     return out;
   }
-  Result<InboundEvent> parsed = connector->Parse(HeaderMap{}, stored.body);
-  if (!parsed.ok()) {
-    out.state = EventState::kFailed;
-    log("ingest", Serialize(json::object{{"error", parsed.status().message()}}));
-    return out;
+  std::optional<InboundEvent> parsed_here;
+  if (normalised == nullptr) {
+    Result<InboundEvent> parsed = connector->Parse(HeaderMap{}, stored.body);
+    if (!parsed.ok()) {
+      out.state = EventState::kFailed;
+      log("ingest", Serialize(json::object{{"error", parsed.status().message()}}));
+      return out;
+    }
+    parsed_here = std::move(parsed.value());
+    // The request headers are not stored; the delivery id taken from them at ingest is.
+    if (std::string id = RecordedDeliveryId(stored.meta_json); !id.empty()) parsed_here->delivery_id = std::move(id);
   }
-  InboundEvent& event = *parsed;
+  InboundEvent& event = normalised != nullptr ? *normalised : *parsed_here;
   Ticket& ticket = event.ticket;
   ticket.instance = stored.instance;
   log("ingest", Serialize(json::object{{"kind", EventKindName(event.kind)}, {"topic", event.topic},

@@ -42,7 +42,12 @@ class EventProcessor {
 
   // Normalises, scores, runs scripts, builds calls. Never throws; a bad stored body gives a
   // kFailed event with the reason in the log.
-  ProcessedEvent Process(const StoredEvent& event, const Connector* connector, int64_t now_ms);
+  // `normalised`, when not null, is `event`'s delivery as the connector parsed it at ingest (with
+  // the request headers); it is used (and may be modified) instead of parsing event.body again.
+  // Without it the stored body is parsed and the delivery id is the one recorded at ingest
+  // (meta_json), so both ways give the same decision log.
+  ProcessedEvent Process(const StoredEvent& event, const Connector* connector, int64_t now_ms,
+                         InboundEvent* normalised = nullptr);
 
   // Compiles `config` into a new runtime; on error the running one stays.
   Status ReplaceScripts(const scripts::RuntimeConfig& config);

@@ -153,7 +153,7 @@ IngestReply Ingest::Handle(std::string_view instance, const HeaderMap& headers, 
   }
   reply.status = 200;
   reply.body = "{\"status\":\"stored\",\"event_id\":" + std::to_string(stored->event_id) + "}";
-  if (on_stored_) on_stored_(stored->event_id, inst, ne.ticket_id);
+  if (on_stored_) on_stored_(stored->event_id, inst, ne.ticket_id, std::move(*event));
   return finish();
 }
 

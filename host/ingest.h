@@ -23,9 +23,10 @@ struct IngestReply {
   int64_t event_id = 0;       // > 0 when stored (or duplicate of a stored event)
 };
 
-// Called after an event is committed (not for duplicates), in commit order per ticket.
+// Called after an event is committed (not for duplicates), in commit order per ticket, with the
+// delivery as the connector normalised it (the callee may keep it: Pipeline::Offer).
 using OnStored = std::function<void(int64_t event_id, const std::string& instance,
-                                    const std::string& ticket_id)>;
+                                    const std::string& ticket_id, InboundEvent&& event)>;
 
 class Ingest {
  public:

@@ -18,14 +18,74 @@ int64_t NowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+size_t StringBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
 }  // namespace
+
+size_t NormalisedHandoff::ApproxBytes(const InboundEvent& e) {
+  const Ticket& t = e.ticket;
+  size_t n = sizeof(InboundEvent) + 64;  // + the map node
+  for (const std::string* s : {&e.topic, &e.delivery_id, &e.actor_id, &t.instance, &t.platform, &t.id, &t.subject,
+                               &t.requester.id, &t.requester.name, &t.requester.email, &t.assignee.id,
+                               &t.assignee.name, &t.assignee.email, &t.group_id, &t.group_name, &t.priority,
+                               &t.status, &t.channel, &t.url}) {
+    n += StringBytes(*s);
+  }
+  n += t.messages.capacity() * sizeof(Message);
+  for (const Message& m : t.messages) n += StringBytes(m.id) + StringBytes(m.author_id) + StringBytes(m.body);
+  n += t.tags.capacity() * sizeof(std::string);
+  for (const std::string& tag : t.tags) n += StringBytes(tag);
+  return n;
+}
+
+bool NormalisedHandoff::Offer(int64_t event_id, std::string instance, InboundEvent event) {
+  const size_t bytes = ApproxBytes(event) + StringBytes(instance);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (event_id <= taken_through_ || bytes_ + bytes > max_bytes_) return false;
+  auto [it, inserted] = entries_.try_emplace(event_id, Entry{std::move(instance), std::move(event), bytes});
+  if (!inserted) return false;
+  bytes_ += bytes;
+  return true;
+}
+
+std::optional<InboundEvent> NormalisedHandoff::Take(int64_t event_id, const std::string& instance,
+                                                    const std::string& ticket_id) {
+  std::optional<InboundEvent> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (event_id > taken_through_) taken_through_ = event_id;
+  // Entries at or below the dispatched id can never be taken later: drop them with this one.
+  while (!entries_.empty() && entries_.begin()->first <= event_id) {
+    auto node = entries_.extract(entries_.begin());
+    Entry& e = node.mapped();
+    bytes_ -= e.bytes;
+    if (node.key() == event_id && e.instance == instance && e.event.ticket.id == ticket_id) {
+      out = std::move(e.event);
+    }
+  }
+  return out;
+}
+
+size_t NormalisedHandoff::bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return bytes_;
+}
+
+size_t NormalisedHandoff::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entries_.size();
+}
+
+struct Pipeline::Work {
+  StoredEvent stored;
+  std::optional<InboundEvent> normalised;  // from ingest, when handed over
+};
 
 struct Pipeline::Worker {
   std::unique_ptr<EventProcessor> processor;
   std::thread thread;
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<StoredEvent> queue;  // guarded by mu
+  std::deque<Work> queue;         // guarded by mu
   bool stop = false;              // guarded by mu
   std::atomic<bool> reload{false};
   std::mutex config_mu;
@@ -35,7 +95,7 @@ struct Pipeline::Worker {
 Pipeline::Pipeline(PipelineOptions options, Store* store, std::map<std::string, const Connector*> connectors,
                    const sentiment::Scorer* scorer, ProcessorHooks hooks)
     : options_(std::move(options)), store_(store), scorer_(scorer), hooks_(std::move(hooks)),
-      connectors_(std::move(connectors)) {}
+      connectors_(std::move(connectors)), handoff_(options_.handoff_bytes) {}
 
 Pipeline::~Pipeline() { Stop(); }
 
@@ -62,6 +122,11 @@ void Pipeline::Notify() {
     notified_ = true;
   }
   cv_.notify_one();
+}
+
+void Pipeline::Offer(int64_t event_id, const std::string& instance, InboundEvent event) {
+  if (options_.handoff_bytes > 0) handoff_.Offer(event_id, instance, std::move(event));
+  Notify();
 }
 
 int64_t Pipeline::queued() const {
@@ -128,16 +193,25 @@ void Pipeline::DispatchLoop() {
         break;
       }
       if (batch->empty()) break;
+      int64_t handed_over = 0;
       for (auto& e : *batch) {
         last_dispatched_ = e.id;
         size_t h = std::hash<std::string>{}(e.instance + '\x1f' + e.ticket_id);
         Worker* w = workers_[h % workers_.size()].get();
+        Work work{std::move(e), std::nullopt};
+        if (options_.handoff_bytes > 0) {
+          work.normalised = handoff_.Take(work.stored.id, work.stored.instance, work.stored.ticket_id);
+          handed_over += work.normalised ? 1 : 0;
+        }
         {
           std::lock_guard<std::mutex> lock(w->mu);
-          w->queue.push_back(std::move(e));
+          w->queue.push_back(std::move(work));
         }
         w->cv.notify_one();
       }
+      Metrics::Global().Inc("deskhook_pipeline_handoff_total", "result=\"hit\"", static_cast<double>(handed_over));
+      Metrics::Global().Inc("deskhook_pipeline_handoff_total", "result=\"miss\"",
+                            static_cast<double>(static_cast<int64_t>(batch->size()) - handed_over));
       if (static_cast<int>(batch->size()) < options_.dispatch_batch) break;
     }
   }
@@ -147,7 +221,7 @@ void Pipeline::WorkerLoop(Worker* w) {
   // Acknowledging webhooks comes first: under overload the HTTP threads get the CPU and the
   // queue of stored events absorbs the burst (it is durable). Linux applies nice per thread.
   if (options_.worker_nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.worker_nice);
-  std::vector<StoredEvent> batch;
+  std::vector<Work> batch;
   std::vector<ProcessedEvent> done;
   for (;;) {
     batch.clear();
@@ -159,7 +233,7 @@ void Pipeline::WorkerLoop(Worker* w) {
       // a ticket's second event still sees the first one's sentiment history.
       std::vector<std::pair<std::string, std::string>> keys;
       while (!w->queue.empty() && static_cast<int>(batch.size()) < options_.commit_batch) {
-        const StoredEvent& e = w->queue.front();
+        const StoredEvent& e = w->queue.front().stored;
         std::pair<std::string, std::string> key(e.instance, e.ticket_id);
         if (std::find(keys.begin(), keys.end(), key) != keys.end()) break;
         keys.push_back(std::move(key));
@@ -179,10 +253,11 @@ void Pipeline::WorkerLoop(Worker* w) {
     }
     done.clear();
     const auto started = std::chrono::steady_clock::now();
-    for (const StoredEvent& event : batch) {
-      auto it = connectors_.find(event.instance);
+    for (Work& work : batch) {
+      auto it = connectors_.find(work.stored.instance);
       const Connector* connector = it == connectors_.end() ? nullptr : it->second;
-      done.push_back(w->processor->Process(event, connector, NowMs()));
+      done.push_back(w->processor->Process(work.stored, connector, NowMs(),
+                                           work.normalised ? &*work.normalised : nullptr));
     }
     Status s = store_->CommitProcessedBatch(done);
     if (!s.ok()) {
@@ -198,8 +273,8 @@ void Pipeline::WorkerLoop(Worker* w) {
     const double per_event = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / batch.size();
     bool any_calls = false;
     for (size_t i = 0; i < batch.size(); ++i) {
-      Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", batch[i].instance}}), per_event);
-      Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "", (NowMs() - batch[i].received_ms) / 1000.0);
+      Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", batch[i].stored.instance}}), per_event);
+      Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "", (NowMs() - batch[i].stored.received_ms) / 1000.0);
       any_calls = any_calls || !done[i].calls.empty();
     }
     processed_.fetch_add(static_cast<int64_t>(batch.size()));

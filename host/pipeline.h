@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,39 @@ struct PipelineOptions {
   int commit_batch = 64;   // events per worker commit (distinct tickets)
   int worker_nice = 10;    // processing threads yield to the HTTP threads under overload
   int64_t max_queued = 2048;  // events held in memory across workers; the rest wait in the store
+  // Events normalised at ingest, handed over in memory so a worker does not read and parse the
+  // stored body again; bytes held at most (approximate). 0 = no hand-off (always the store path).
+  size_t handoff_bytes = 4 << 20;
+};
+
+// Normalised events waiting for the dispatcher, keyed by stored event id. Bounded by bytes: an
+// offer that does not fit is dropped and the event takes the store path (parse of the stored
+// body). An offer for an id the dispatcher has already passed is dropped too, so nothing is
+// left behind. Thread-safe.
+class NormalisedHandoff {
+ public:
+  explicit NormalisedHandoff(size_t max_bytes) : max_bytes_(max_bytes) {}
+  // REQUIRES: `event_id` was committed. Returns false when dropped.
+  bool Offer(int64_t event_id, std::string instance, InboundEvent event);
+  // Called by the dispatcher in increasing id order: the entry for `event_id` if it was offered
+  // for the same instance and ticket, and every entry with a smaller id is dropped from now on.
+  std::optional<InboundEvent> Take(int64_t event_id, const std::string& instance, const std::string& ticket_id);
+  size_t bytes() const;
+  size_t size() const;
+
+  static size_t ApproxBytes(const InboundEvent& e);
+
+ private:
+  struct Entry {
+    std::string instance;
+    InboundEvent event;
+    size_t bytes = 0;
+  };
+  const size_t max_bytes_;
+  mutable std::mutex mu_;
+  std::map<int64_t, Entry> entries_;  // guarded by mu_
+  size_t bytes_ = 0;                  // guarded by mu_
+  int64_t taken_through_ = 0;         // guarded by mu_: ids up to this one were dispatched
 };
 
 class Pipeline {
@@ -47,6 +81,10 @@ class Pipeline {
 
   // A new event was committed; the dispatcher reads it from the store. Cheap; any thread.
   void Notify();
+  // Notify() for a committed event with its delivery as normalised at ingest: the worker uses it
+  // instead of parsing the stored body again (the store stays the source of truth: restarts,
+  // backlog beyond the hand-off bound and replays parse the stored body). Any thread.
+  void Offer(int64_t event_id, const std::string& instance, InboundEvent event);
 
   // Stops taking new work, finishes every event already dispatched, joins the threads.
   void Stop();
@@ -62,6 +100,7 @@ class Pipeline {
 
  private:
   struct Worker;
+  struct Work;
   void DispatchLoop();
   void WorkerLoop(Worker* w);
 
@@ -80,6 +119,7 @@ class Pipeline {
   bool stopping_ = false;   // guarded by mu_
   int64_t last_dispatched_ = 0;  // dispatcher thread only
   std::atomic<int64_t> processed_{0};
+  NormalisedHandoff handoff_;
 };
 
 }  // namespace deskhook

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -136,6 +137,16 @@ int main(int argc, char** argv) {
   std::printf("cpu per event: server %.1f us, load generator + stand-in %.1f us\n",
               1000.0 * server_ms / static_cast<double>(got.size()), 1000.0 * self_ms / static_cast<double>(got.size()));
 
+  {
+    // How many events the workers took as normalised at ingest (the rest parsed the stored body).
+    httplib::Client metrics("127.0.0.1", port);
+    if (auto res = metrics.Get("/metrics"); res && res->status == 200) {
+      std::string line;
+      for (std::istringstream in(res->body); std::getline(in, line);) {
+        if (line.rfind("deskhook_pipeline_handoff_total{", 0) == 0) std::printf("  %s\n", line.c_str());
+      }
+    }
+  }
   {
     // Where every outbox item stands (nothing may be missing: done, or dead with a reason).
     sqlite3* db = nullptr;

@@ -247,7 +247,7 @@ TEST(IngestTest, FullStoreAnswers503) {
   }());
   ASSERT_TRUE(zd.ok());
   int stored = 0;
-  Ingest ingest(store->get(), {{"zd", zd->get()}}, 1 << 20, [&](int64_t, const std::string&, const std::string&) { ++stored; });
+  Ingest ingest(store->get(), {{"zd", zd->get()}}, 1 << 20, [&](int64_t, const std::string&, const std::string&, InboundEvent&&) { ++stored; });
   int last_status = 0;
   for (int i = 0; i < 500 && last_status != 503; ++i) {
     std::string body = ZendeskTriggerBody(std::to_string(i), std::string(3000, 'x'));

@@ -1,0 +1,260 @@
+// The pipeline takes a delivery as ingest normalised it (no second read and parse of the stored
+// body) and falls back to the stored body otherwise; both give the same decision log. The log
+// records are written as text and must stay what boost::json::serialize prints.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "connectors/connector.h"
+#include "host/event_processor.h"
+#include "host/metrics.h"
+#include "host/pipeline.h"
+#include "sentiment/sentiment.h"
+#include "tests/host/store/store_test_util.h"
+#include "tests/host/zendesk_instance.h"
+
+namespace deskhook {
+namespace {
+
+namespace json = boost::json;
+using testing::OpenOrFail;
+using testing::TempDir;
+
+std::string ZendeskBody(const std::string& ticket, const std::string& text) {
+  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + ticket +
+         R"(","subject":"Help","description":")" + text + R"(","latest_comment":")" + text +
+         R"(","status":"new","priority":"normal","type":"question","tags":"vip, billing","via":"Web form",)"
+         R"("created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1",)"
+         R"("requester":{"id":"9001","name":"Dana \"D\" O'Neil","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},)"
+         R"("group":{"id":"","name":""},"brand":"Acme"}})";
+}
+
+constexpr char kAngry[] =
+    "This is the third time my card was charged twice. Unacceptable! Nobody answers, I want a refund.";
+
+// `text` with every double boost::json prints ("-8.831604566768997E-1") rounded to 12 digits and marked:
+// boost 1.81's parser may be one ulp off, so parse + serialize can change the last digit.
+std::string RoundDoubles(const std::string& text) {
+  static const std::regex kDouble(R"(-?[0-9](\.[0-9]+)?E-?[0-9]+)");
+  std::string out;
+  auto last = text.cbegin();
+  for (std::sregex_iterator it(text.begin(), text.end(), kDouble), end; it != end; ++it) {
+    out.append(last, (*it)[0].first);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "<%.12g>", std::stod((*it)[0].str()));
+    out += buf;
+    last = (*it)[0].second;
+  }
+  out.append(last, text.cend());
+  return out;
+}
+
+// `record` with the value of "micros" (wall time of a script run) blanked.
+std::string WithoutMicros(std::string record) {
+  const std::string key = "\"micros\":";
+  size_t at = record.find(key);
+  if (at == std::string::npos) return record;
+  size_t end = record.find_first_of(",}", at + key.size());
+  return record.erase(at + key.size(), end - at - key.size());
+}
+
+class ProcessorHandoffTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = OpenOrFail(testing::Options(dir_.File("s.db")));
+    ASSERT_TRUE(store_);
+    const std::string examples = std::string(DESKHOOK_SOURCE_DIR) + "/examples/scripts";
+    for (const char* s : {"wants_human.lua", "vip_requesters.lua", "escalate_frustration.lua", "churn_risk.lua",
+                          "route_by_topic.lua"}) {
+      scripts_.script_paths.push_back(examples + "/" + s);
+    }
+    scripts_.module_dir = examples;
+    connector_ = std::move(MakeConnector(testing::ZendeskInstance()).value());
+    std::string error;
+    scorer_ = sentiment::Scorer::Create(sentiment::Options{}, &error);
+    ASSERT_NE(scorer_, nullptr) << error;
+  }
+  std::unique_ptr<EventProcessor> Processor() {
+    auto p = EventProcessor::Create(scripts_, store_.get(), scorer_.get(), nullptr);
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    return std::move(p.value());
+  }
+  // Stores a delivery the way ingest does (meta_json records the delivery id of the header).
+  StoredEvent Append(const std::string& ticket, const std::string& delivery_id, const std::string& body) {
+    NewEvent e = testing::MakeEvent("zd", delivery_id, ticket, body);
+    e.meta_json = R"({"topic":"ticket.created","delivery_id":")" + delivery_id + R"(","actor_id":""})";
+    const int64_t id = store_->AppendEvent(e).value().event_id;
+    return store_->GetEvent(id).value();
+  }
+  InboundEvent ParseAtIngest(const std::string& body, const std::string& delivery_id) {
+    HeaderMap headers{{"X-Zendesk-Webhook-Invocation-Id", delivery_id}, {"Content-Type", "application/json"}};
+    return connector_->Parse(headers, body).value();
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  scripts::RuntimeConfig scripts_;
+  std::unique_ptr<Connector> connector_;
+  std::unique_ptr<sentiment::Scorer> scorer_;
+};
+
+TEST_F(ProcessorHandoffTest, HandedOverEventGivesTheSameLogAsTheStoredBody) {
+  const std::string body = ZendeskBody("501", kAngry);
+  const StoredEvent stored = Append("501", "inv-501", body);
+  InboundEvent normalised = ParseAtIngest(body, "inv-501");
+  ProcessedEvent from_store = Processor()->Process(stored, connector_.get(), 1'000);
+  ProcessedEvent handed = Processor()->Process(stored, connector_.get(), 1'000, &normalised);
+  EXPECT_EQ(from_store.state, EventState::kDone);
+  ASSERT_EQ(from_store.log.size(), handed.log.size());
+  ASSERT_GE(from_store.log.size(), 8u);  // ingest, sentiment, 5 scripts, decision
+  for (size_t i = 0; i < handed.log.size(); ++i) {
+    EXPECT_EQ(from_store.log[i].stage, handed.log[i].stage);
+    EXPECT_EQ(WithoutMicros(from_store.log[i].record_json), WithoutMicros(handed.log[i].record_json));
+  }
+  ASSERT_EQ(from_store.calls.size(), handed.calls.size());
+  ASSERT_FALSE(handed.calls.empty());
+  EXPECT_EQ(from_store.calls[0].body, handed.calls[0].body);
+  EXPECT_EQ(from_store.calls[0].idempotency_key, handed.calls[0].idempotency_key);
+  EXPECT_EQ(from_store.sentiment, handed.sentiment);
+  // The stored body carries no delivery id; the store path takes the one ingest recorded.
+  auto ingest = json::parse(from_store.log[0].record_json).as_object();
+  EXPECT_EQ(ingest.at("delivery_id").as_string(), "inv-501");
+}
+
+TEST_F(ProcessorHandoffTest, StorePathWithoutRecordedIdKeepsTheBodysId) {
+  NewEvent e = testing::MakeEvent("zd", "k-1", "502", ZendeskBody("502", "Where is my order?"));
+  e.meta_json = "";  // an event stored before meta_json existed
+  const int64_t id = store_->AppendEvent(e).value().event_id;
+  ProcessedEvent p = Processor()->Process(store_->GetEvent(id).value(), connector_.get(), 1'000);
+  ASSERT_FALSE(p.log.empty());
+  EXPECT_EQ(json::parse(p.log[0].record_json).as_object().at("delivery_id").as_string(), "");
+  EXPECT_EQ(p.state, EventState::kDone);
+}
+
+TEST_F(ProcessorHandoffTest, DecisionLogRecordsAreWhatBoostJsonPrints) {
+  const StoredEvent stored = Append("503", "inv-503", ZendeskBody("503", kAngry));
+  ProcessedEvent p = Processor()->Process(stored, connector_.get(), 1'000);
+  const std::map<std::string, std::vector<std::string>> keys = {
+      {"ingest", {"kind", "topic", "delivery_id", "received_ms", "ticket"}},
+      {"sentiment", {"messages", "trend", "reasons"}},
+      {"script", {"script", "version", "handler", "inputs", "outcome", "reason", "decided", "logs", "instructions", "micros"}},
+      {"decision", {"decisions", "fallback_applied", "faq_drafts_proposed", "reasons", "calls"}},
+  };
+  for (const auto& entry : p.log) {
+    json::value v = json::parse(entry.record_json);
+    EXPECT_EQ(RoundDoubles(json::serialize(v)), RoundDoubles(entry.record_json)) << entry.stage;
+    std::vector<std::string> got;
+    for (const auto& kv : v.as_object()) got.emplace_back(kv.key());
+    ASSERT_TRUE(keys.count(entry.stage)) << entry.stage;
+    EXPECT_EQ(got, keys.at(entry.stage)) << entry.stage;
+    if (entry.stage == "script") {
+      EXPECT_TRUE(v.at("inputs").is_object());
+      EXPECT_TRUE(v.at("decided").is_array());
+    }
+  }
+  auto ingest = json::parse(p.log[0].record_json);
+  EXPECT_EQ(ingest.at("ticket").at("requester").at("name").as_string(), "Dana \"D\" O'Neil");
+  auto tags = ingest.at("ticket").at("tags").as_array();
+  EXPECT_EQ(tags.size(), 2u);
+  auto sentiment = json::parse(p.log[1].record_json);
+  EXPECT_LT(sentiment.at("messages").at(0).at("compound").as_double(), -0.5);
+  EXPECT_FALSE(sentiment.at("reasons").as_array().empty());
+  auto decision = json::parse(p.log.back().record_json);
+  EXPECT_EQ(decision.at("calls").as_array().size(), p.calls.size());
+  EXPECT_EQ(decision.at("calls").at(0).at("body").as_string(), p.calls[0].body);
+  EXPECT_EQ(decision.at("reasons"), sentiment.at("reasons"));
+}
+
+InboundEvent EventFor(const std::string& ticket, size_t body_bytes = 10) {
+  InboundEvent e;
+  e.ticket.id = ticket;
+  e.ticket.messages.push_back(Message{.body = std::string(body_bytes, 'x')});
+  return e;
+}
+
+TEST(NormalisedHandoffTest, TakesWhatWasOfferedForTheSameEventOnce) {
+  NormalisedHandoff h(1 << 20);
+  EXPECT_TRUE(h.Offer(5, "zd", EventFor("T5")));
+  EXPECT_GT(h.bytes(), 0u);
+  EXPECT_FALSE(h.Take(4, "zd", "T4").has_value());
+  auto e = h.Take(5, "zd", "T5");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->ticket.id, "T5");
+  EXPECT_FALSE(h.Take(5, "zd", "T5").has_value());
+  EXPECT_EQ(h.bytes(), 0u);
+  EXPECT_EQ(h.size(), 0u);
+}
+
+TEST(NormalisedHandoffTest, AnEntryForAnotherInstanceOrTicketIsNotUsed) {
+  NormalisedHandoff h(1 << 20);
+  ASSERT_TRUE(h.Offer(7, "zd", EventFor("T7")));
+  ASSERT_TRUE(h.Offer(8, "zd", EventFor("T8")));
+  EXPECT_FALSE(h.Take(7, "other", "T7").has_value());
+  EXPECT_FALSE(h.Take(8, "zd", "T9").has_value());
+  EXPECT_EQ(h.size(), 0u);
+  EXPECT_EQ(h.bytes(), 0u);
+}
+
+TEST(NormalisedHandoffTest, BoundedByBytes) {
+  const size_t one = NormalisedHandoff::ApproxBytes(EventFor("T1", 1000)) + 16;
+  EXPECT_GT(one, 1000u);
+  NormalisedHandoff h(3 * one);
+  int accepted = 0;
+  for (int id = 1; id <= 10; ++id) accepted += h.Offer(id, "zd", EventFor("T" + std::to_string(id), 1000)) ? 1 : 0;
+  EXPECT_EQ(accepted, 3);
+  EXPECT_LE(h.bytes(), 3 * one);
+  EXPECT_TRUE(h.Take(1, "zd", "T1").has_value());
+  EXPECT_FALSE(h.Take(4, "zd", "T4").has_value()) << "dropped when it did not fit";
+  EXPECT_EQ(h.size(), 0u) << "entries below a taken id (2, 3) can never be taken: dropped";
+  EXPECT_EQ(h.bytes(), 0u);
+  EXPECT_TRUE(h.Offer(11, "zd", EventFor("T11", 1000))) << "room again";
+}
+
+TEST(NormalisedHandoffTest, AnOfferAfterTheDispatcherPassedItsIdIsDropped) {
+  NormalisedHandoff h(1 << 20);
+  EXPECT_FALSE(h.Take(10, "zd", "T10").has_value());  // dispatched before the offer arrived
+  EXPECT_FALSE(h.Offer(10, "zd", EventFor("T10")));
+  EXPECT_FALSE(h.Offer(9, "zd", EventFor("T9")));
+  EXPECT_TRUE(h.Offer(11, "zd", EventFor("T11")));
+  EXPECT_EQ(h.size(), 1u);
+}
+
+TEST_F(ProcessorHandoffTest, PipelineUsesHandedOverEventsAndReadsTheRestFromTheStore) {
+  Metrics::Global().ResetForTest();
+  // Two events wait in the store from "an earlier run"; two more arrive with a hand-off whose
+  // subject differs from the stored body, so the log shows which one the worker used.
+  std::vector<int64_t> ids;
+  for (const char* t : {"601", "602", "603", "604"}) ids.push_back(Append(t, std::string("inv-") + t, ZendeskBody(t, "Hi")).id);
+  PipelineOptions po;
+  po.workers = 1;
+  po.scripts = scripts_;
+  Pipeline pipeline(po, store_.get(), {{"zd", connector_.get()}}, scorer_.get(), ProcessorHooks{});
+  for (int i : {2, 3}) {
+    InboundEvent e = ParseAtIngest(ZendeskBody(std::to_string(601 + i), "Hi"), "inv-" + std::to_string(601 + i));
+    e.ticket.subject = "from the hand-off";
+    pipeline.Offer(ids[i], "zd", std::move(e));
+  }
+  ASSERT_TRUE(pipeline.Start().ok());
+  pipeline.Drain(std::chrono::seconds(20));
+  pipeline.Stop();
+  ASSERT_EQ(pipeline.processed(), 4);
+  for (int i = 0; i < 4; ++i) {
+    auto log = store_->LogFor(ids[i]).value();
+    ASSERT_FALSE(log.empty());
+    auto ingest = json::parse(log[0].record_json);
+    EXPECT_EQ(ingest.at("ticket").at("subject").as_string(), i < 2 ? "Help" : "from the hand-off") << i;
+    EXPECT_EQ(ingest.at("delivery_id").as_string(), "inv-" + std::to_string(601 + i));
+    EXPECT_EQ(store_->GetEvent(ids[i]).value().state, EventState::kDone);
+  }
+  EXPECT_EQ(Metrics::Global().Value("deskhook_pipeline_handoff_total", "result=\"hit\""), 2);
+  EXPECT_EQ(Metrics::Global().Value("deskhook_pipeline_handoff_total", "result=\"miss\""), 2);
+}
+
+}  // namespace
+}  // namespace deskhook
