@@ -8,9 +8,11 @@
 #include <boost/json.hpp>
 
 #include "host/log.h"
+#include "scripts/json_writer.h"
 
 namespace deskhook {
 namespace json = boost::json;
+namespace jw = scripts::jsonw;
 namespace {
 
 }  // namespace
@@ -76,14 +78,6 @@ class BufferedStoreKv : public scripts::KvStore {
 
 namespace {
 
-std::string Serialize(const json::value& v) { return json::serialize(v); }
-
-json::array Strings(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-
 // The delivery id ingest recorded in the event's meta_json ("" when none).
 std::string RecordedDeliveryId(const std::string& meta_json) {
   if (meta_json.empty()) return {};
@@ -100,11 +94,11 @@ LogEntry Entry(int64_t event_id, std::string stage, std::string record, int64_t 
 
 // "escalated because: 'unacceptable', 'third time'" — the strongest terms that pushed negative
 // or fired a support signal, for notes and the decision log.
-json::array Reasons(const sentiment::MessageScore& s, const sentiment::ConversationTrend& t) {
-  json::array out;
+std::vector<std::string> Reasons(const sentiment::MessageScore& s, const sentiment::ConversationTrend& t) {
+  std::vector<std::string> out;
   for (const auto& term : s.terms) {
     if (out.size() >= 6) break;
-    if (term.signal != "valence" || term.weight < 0) out.emplace_back(term.signal + ": '" + term.text + "'");
+    if (term.signal != "valence" || term.weight < 0) out.push_back(term.signal + ": '" + term.text + "'");
   }
   if (t.escalating) out.emplace_back("trend: sentiment falling across messages");
   return out;
@@ -112,62 +106,221 @@ json::array Reasons(const sentiment::MessageScore& s, const sentiment::Conversat
 
 }  // namespace
 
-json::value TicketSummaryValue(const Ticket& t) {
-  json::object o{{"instance", t.instance}, {"platform", t.platform}, {"id", t.id}, {"subject", t.subject},
-                 {"requester", {{"id", t.requester.id}, {"name", t.requester.name}, {"email", t.requester.email}}},
-                 {"assignee", t.assignee.id}, {"group", t.group_id}, {"tags", Strings(t.tags)},
-                 {"priority", t.priority}, {"status", t.status}, {"channel", t.channel}};
-  json::array msgs;
-  for (const auto& m : t.messages) {
-    msgs.push_back(json::object{{"role", AuthorRoleName(m.role)}, {"author_id", m.author_id},
-                                {"public", m.is_public}, {"body", m.body.substr(0, 2000)}});
+// The decision log is written straight to text with scripts::jsonw (byte for byte what
+// boost::json::serialize prints for the same values): building boost::json values per record and
+// serialising them, and parsing the scripts' own JSON back in, cost more than the scripts.
+namespace {
+
+void AppendStrings(std::string* o, const std::vector<std::string>& v) {
+  o->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) o->push_back(',');
+    jw::Str(o, v[i]);
   }
-  o["messages"] = std::move(msgs);
-  return o;
+  o->push_back(']');
 }
 
-json::value DecisionSetValue(const DecisionSet& d) {
-  json::object o;
-  if (d.group_id) o["group"] = *d.group_id;
-  if (d.assignee_id) o["agent"] = *d.assignee_id;
-  if (!d.add_tags.empty()) o["add_tags"] = Strings(d.add_tags);
-  if (!d.remove_tags.empty()) o["remove_tags"] = Strings(d.remove_tags);
-  if (!d.notes.empty()) o["notes"] = Strings(d.notes);
-  if (d.priority) o["priority"] = *d.priority;
+void AppendTicketSummary(std::string* o, const Ticket& t) {
+  o->append("{\"instance\":");
+  jw::Str(o, t.instance);
+  o->append(",\"platform\":");
+  jw::Str(o, t.platform);
+  o->append(",\"id\":");
+  jw::Str(o, t.id);
+  o->append(",\"subject\":");
+  jw::Str(o, t.subject);
+  o->append(",\"requester\":{\"id\":");
+  jw::Str(o, t.requester.id);
+  o->append(",\"name\":");
+  jw::Str(o, t.requester.name);
+  o->append(",\"email\":");
+  jw::Str(o, t.requester.email);
+  o->append("},\"assignee\":");
+  jw::Str(o, t.assignee.id);
+  o->append(",\"group\":");
+  jw::Str(o, t.group_id);
+  o->append(",\"tags\":");
+  AppendStrings(o, t.tags);
+  o->append(",\"priority\":");
+  jw::Str(o, t.priority);
+  o->append(",\"status\":");
+  jw::Str(o, t.status);
+  o->append(",\"channel\":");
+  jw::Str(o, t.channel);
+  o->append(",\"messages\":[");
+  for (size_t i = 0; i < t.messages.size(); ++i) {
+    const Message& m = t.messages[i];
+    if (i > 0) o->push_back(',');
+    o->append("{\"role\":");
+    jw::Str(o, AuthorRoleName(m.role));
+    o->append(",\"author_id\":");
+    jw::Str(o, m.author_id);
+    o->append(",\"public\":");
+    jw::Bool(o, m.is_public);
+    o->append(",\"body\":");
+    jw::Str(o, std::string_view(m.body).substr(0, 2000));
+    o->push_back('}');
+  }
+  o->append("]}");
+}
+
+void AppendDecisionSet(std::string* o, const DecisionSet& d) {
+  o->push_back('{');
+  bool first = true;
+  auto key = [&](std::string_view k) {
+    if (!first) o->push_back(',');
+    first = false;
+    jw::Key(o, k);
+  };
+  if (d.group_id) {
+    key("group");
+    jw::Str(o, *d.group_id);
+  }
+  if (d.assignee_id) {
+    key("agent");
+    jw::Str(o, *d.assignee_id);
+  }
+  if (!d.add_tags.empty()) {
+    key("add_tags");
+    AppendStrings(o, d.add_tags);
+  }
+  if (!d.remove_tags.empty()) {
+    key("remove_tags");
+    AppendStrings(o, d.remove_tags);
+  }
+  if (!d.notes.empty()) {
+    key("notes");
+    AppendStrings(o, d.notes);
+  }
+  if (d.priority) {
+    key("priority");
+    jw::Str(o, *d.priority);
+  }
   if (!d.drafts.empty()) {
-    json::array a;
-    for (const auto& f : d.drafts) a.push_back(json::object{{"title", f.title}, {"group", f.group_key}});
-    o["drafts"] = std::move(a);
+    key("drafts");
+    o->push_back('[');
+    for (size_t i = 0; i < d.drafts.size(); ++i) {
+      if (i > 0) o->push_back(',');
+      o->append("{\"title\":");
+      jw::Str(o, d.drafts[i].title);
+      o->append(",\"group\":");
+      jw::Str(o, d.drafts[i].group_key);
+      o->push_back('}');
+    }
+    o->push_back(']');
   }
+  o->push_back('}');
+}
+
+void AppendMessageScore(std::string* o, const sentiment::MessageScore& s) {
+  o->append("{\"compound\":");
+  jw::Double(o, s.compound);
+  o->append(",\"pos\":");
+  jw::Double(o, s.pos);
+  o->append(",\"neg\":");
+  jw::Double(o, s.neg);
+  o->append(",\"neu\":");
+  jw::Double(o, s.neu);
+  o->append(",\"frustration\":");
+  jw::Double(o, s.frustration);
+  o->append(",\"churn_risk\":");
+  jw::Double(o, s.churn_risk);
+  o->append(",\"wants_human\":");
+  jw::Double(o, s.wants_human);
+  o->append(",\"urgency\":");
+  jw::Double(o, s.urgency);
+  o->append(",\"terms\":[");
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    const sentiment::Term& t = s.terms[i];
+    if (i > 0) o->push_back(',');
+    o->append("{\"text\":");
+    jw::Str(o, t.text);
+    o->append(",\"weight\":");
+    jw::Double(o, static_cast<double>(t.weight));
+    o->append(",\"signal\":");
+    jw::Str(o, t.signal);
+    o->push_back('}');
+  }
+  o->append("]}");
+}
+
+void AppendTrend(std::string* o, const sentiment::ConversationTrend& t) {
+  o->append("{\"messages\":");
+  jw::Int(o, t.messages);
+  o->append(",\"last\":");
+  jw::Double(o, t.last);
+  o->append(",\"ewma\":");
+  jw::Double(o, t.ewma);
+  o->append(",\"slope\":");
+  jw::Double(o, t.slope);
+  o->append(",\"min\":");
+  jw::Double(o, t.min);
+  o->append(",\"escalating\":");
+  jw::Bool(o, t.escalating);
+  o->push_back('}');
+}
+
+void AppendApiCall(std::string* o, const ApiCall& c) {
+  o->append("{\"kind\":");
+  jw::Str(o, c.kind);
+  o->append(",\"method\":");
+  jw::Str(o, c.method);
+  o->append(",\"path\":");
+  jw::Str(o, c.path);
+  o->append(",\"body\":");
+  jw::Str(o, c.body);
+  o->append(",\"idempotency_key\":");
+  jw::Str(o, c.idempotency_key);
+  o->push_back('}');
+}
+
+// JSON text a script record carries from the runtime (an object or an array it wrote with
+// jsonw), spliced in as is; `empty` when there is none. Anything that does not even look like
+// one is kept as a string, as the parse-based version did for text that failed to parse.
+void AppendScriptJson(std::string* o, const std::string& text, std::string_view empty, char open, char close) {
+  if (text.empty()) {
+    o->append(empty);
+  } else if (text.size() >= 2 && text.front() == open && text.back() == close) {
+    o->append(text);
+  } else {
+    jw::Str(o, text);
+  }
+}
+
+std::string ErrorRecord(std::string_view error) {
+  std::string o = "{\"error\":";
+  jw::Str(&o, error);
+  o.push_back('}');
   return o;
 }
 
-json::value MessageScoreValue(const sentiment::MessageScore& s) {
-  json::array terms;
-  for (const auto& t : s.terms) {
-    terms.push_back(json::object{{"text", t.text}, {"weight", t.weight}, {"signal", t.signal}});
-  }
-  return json::object{{"compound", s.compound}, {"pos", s.pos}, {"neg", s.neg}, {"neu", s.neu},
-                                {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
-                                {"wants_human", s.wants_human}, {"urgency", s.urgency},
-                                {"terms", std::move(terms)}};
-}
+}  // namespace
 
-json::value TrendValue(const sentiment::ConversationTrend& t) {
-  return json::object{{"messages", t.messages}, {"last", t.last}, {"ewma", t.ewma},
-                      {"slope", t.slope}, {"min", t.min}, {"escalating", t.escalating}};
+std::string TicketSummaryJson(const Ticket& t) {
+  std::string o;
+  AppendTicketSummary(&o, t);
+  return o;
 }
-
-json::value ApiCallValue(const ApiCall& c) {
-  return json::value(json::object{{"kind", c.kind}, {"method", c.method}, {"path", c.path},
-                                {"body", c.body}, {"idempotency_key", c.idempotency_key}});
+std::string DecisionSetJson(const DecisionSet& d) {
+  std::string o;
+  AppendDecisionSet(&o, d);
+  return o;
 }
-
-std::string TicketSummaryJson(const Ticket& t) { return Serialize(TicketSummaryValue(t)); }
-std::string DecisionSetJson(const DecisionSet& d) { return Serialize(DecisionSetValue(d)); }
-std::string MessageScoreJson(const sentiment::MessageScore& s) { return Serialize(MessageScoreValue(s)); }
-std::string TrendJson(const sentiment::ConversationTrend& t) { return Serialize(TrendValue(t)); }
-std::string ApiCallJson(const ApiCall& c) { return Serialize(ApiCallValue(c)); }
+std::string MessageScoreJson(const sentiment::MessageScore& s) {
+  std::string o;
+  AppendMessageScore(&o, s);
+  return o;
+}
+std::string TrendJson(const sentiment::ConversationTrend& t) {
+  std::string o;
+  AppendTrend(&o, t);
+  return o;
+}
+std::string ApiCallJson(const ApiCall& c) {
+  std::string o;
+  AppendApiCall(&o, c);
+  return o;
+}
 
 Result<std::unique_ptr<EventProcessor>> EventProcessor::Create(const scripts::RuntimeConfig& scripts,
                                                                Store* store, const sentiment::Scorer* scorer,
@@ -212,7 +365,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   };
   if (connector == nullptr) {
     out.state = EventState::kFailed;
-    log("ingest", Serialize(json::object{{"error", "connector instance '" + stored.instance + "' is no longer configured"}}));
+    log("ingest", ErrorRecord("connector instance '" + stored.instance + "' is no longer configured"));
     return out;
   }
   std::optional<InboundEvent> parsed_here;
@@ -220,7 +373,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     Result<InboundEvent> parsed = connector->Parse(HeaderMap{}, stored.body);
     if (!parsed.ok()) {
       out.state = EventState::kFailed;
-      log("ingest", Serialize(json::object{{"error", parsed.status().message()}}));
+      log("ingest", ErrorRecord(parsed.status().message()));
       return out;
     }
     parsed_here = std::move(parsed.value());
@@ -230,9 +383,20 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   InboundEvent& event = normalised != nullptr ? *normalised : *parsed_here;
   Ticket& ticket = event.ticket;
   ticket.instance = stored.instance;
-  log("ingest", Serialize(json::object{{"kind", EventKindName(event.kind)}, {"topic", event.topic},
-                                       {"delivery_id", event.delivery_id}, {"received_ms", stored.received_ms},
-                                       {"ticket", TicketSummaryValue(ticket)}}));
+  {
+    std::string r = "{\"kind\":";
+    jw::Str(&r, EventKindName(event.kind));
+    r.append(",\"topic\":");
+    jw::Str(&r, event.topic);
+    r.append(",\"delivery_id\":");
+    jw::Str(&r, event.delivery_id);
+    r.append(",\"received_ms\":");
+    jw::Int(&r, stored.received_ms);
+    r.append(",\"ticket\":");
+    AppendTicketSummary(&r, ticket);
+    r.push_back('}');
+    log("ingest", std::move(r));
+  }
   if (event.kind == EventKind::kPing) {
     out.state = EventState::kSkipped;
     log("decision", R"({"skipped":"ping: nothing to decide"})");
@@ -240,8 +404,10 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   }
   if (connector->IsOwnChange(event)) {
     out.state = EventState::kSkipped;
-    log("decision", Serialize(json::object{{"skipped", "loop guard: this change was made by deskhook itself"},
-                                           {"actor_id", event.actor_id}}));
+    std::string r = R"({"skipped":"loop guard: this change was made by deskhook itself","actor_id":)";
+    jw::Str(&r, event.actor_id);
+    r.push_back('}');
+    log("decision", std::move(r));
     return out;
   }
 
@@ -255,7 +421,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     if (auto h = store_->SentimentHistory(stored.instance, ticket.id); h.ok()) history = *h;
   }
   std::vector<double> fresh;
-  json::array scored;
+  std::string scored = "[";
   std::string first_question;
   // A reply delivery may repeat earlier messages (Intercom sends the conversation's source with
   // every part): only the newest customer message is new then.
@@ -273,23 +439,38 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     ctx.text = clean;
     ctx.sentiment = scorer_->Score(clean);
     fresh.push_back(ctx.sentiment.compound);
-    scored.push_back(MessageScoreValue(ctx.sentiment));
+    if (scored.size() > 1) scored.push_back(',');
+    AppendMessageScore(&scored, ctx.sentiment);
   }
   history.insert(history.end(), fresh.begin(), fresh.end());
   ctx.trend = sentiment::Trend(history);
   out.instance = stored.instance;
   out.ticket_id = ticket.id;
   out.sentiment = fresh;  // committed with the event, so a retry never doubles the history
-  const json::array reasons = Reasons(ctx.sentiment, ctx.trend);  // in both log entries
-  log("sentiment", Serialize(json::object{{"messages", std::move(scored)},
-                                          {"trend", TrendValue(ctx.trend)},
-                                          {"reasons", reasons}}));
+  std::string reasons;  // in both log entries
+  AppendStrings(&reasons, Reasons(ctx.sentiment, ctx.trend));
+  {
+    std::string r = "{\"messages\":";
+    r.append(scored);
+    r.append("],\"trend\":");
+    AppendTrend(&r, ctx.trend);
+    r.append(",\"reasons\":");
+    r.append(reasons);
+    r.push_back('}');
+    log("sentiment", std::move(r));
+  }
 
   // Repeated questions and answers.
   if (event.kind == EventKind::kTicketCreated && !first_question.empty() && hooks_ && hooks_->on_question) {
     ctx.similar = hooks_->on_question(ticket, first_question, now_ms);
-    log("similar", Serialize(json::object{{"count", ctx.similar.count}, {"group", ctx.similar.group_id},
-                                          {"examples", Strings(ctx.similar.examples)}}));
+    std::string r = "{\"count\":";
+    jw::Int(&r, ctx.similar.count);
+    r.append(",\"group\":");
+    jw::Str(&r, ctx.similar.group_id);
+    r.append(",\"examples\":");
+    AppendStrings(&r, ctx.similar.examples);
+    r.push_back('}');
+    log("similar", std::move(r));
   }
   if (event.kind == EventKind::kAgentReplied && hooks_ && hooks_->on_agent_reply) {
     for (const auto& m : ticket.messages) {
@@ -299,24 +480,34 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
 
   scripts::RunResult run = runtime_->Run(ctx);
   for (const auto& r : run.records) {
-    json::array logs;
-    for (const auto& l : r.logs) logs.emplace_back(l);
-    json::error_code ec;
-    json::value decided = r.decisions_json.empty() ? json::value(json::array()) : json::parse(r.decisions_json, ec);
-    if (ec) decided = json::value(r.decisions_json);
-    json::error_code iec;
-    json::value inputs = r.inputs_json.empty() ? json::value(json::object()) : json::parse(r.inputs_json, iec);
-    if (iec) inputs = json::value(r.inputs_json);
-    log("script", Serialize(json::object{{"script", r.script}, {"version", r.version}, {"handler", r.handler},
-                                         {"inputs", std::move(inputs)},
-                                         {"outcome", r.outcome}, {"reason", r.reason}, {"decided", decided},
-                                         {"logs", std::move(logs)}, {"instructions", r.instructions},
-                                         {"micros", r.micros}}));
+    std::string o = "{\"script\":";
+    o.reserve(96 + r.inputs_json.size() + r.decisions_json.size());
+    jw::Str(&o, r.script);
+    o.append(",\"version\":");
+    jw::Str(&o, r.version);
+    o.append(",\"handler\":");
+    jw::Str(&o, r.handler);
+    o.append(",\"inputs\":");
+    AppendScriptJson(&o, r.inputs_json, "{}", '{', '}');
+    o.append(",\"outcome\":");
+    jw::Str(&o, r.outcome);
+    o.append(",\"reason\":");
+    jw::Str(&o, r.reason);
+    o.append(",\"decided\":");
+    AppendScriptJson(&o, r.decisions_json, "[]", '[', ']');
+    o.append(",\"logs\":");
+    AppendStrings(&o, r.logs);
+    o.append(",\"instructions\":");
+    jw::Int(&o, r.instructions);
+    o.append(",\"micros\":");
+    jw::Int(&o, r.micros);
+    o.push_back('}');
+    log("script", std::move(o));
   }
-  if (!run.reload_error.empty()) log("script_reload", Serialize(json::object{{"error", run.reload_error}}));
+  if (!run.reload_error.empty()) log("script_reload", ErrorRecord(run.reload_error));
   DecisionSet decisions = std::move(run.decisions);
-  json::array proposed;
-  for (const auto& d : decisions.drafts) proposed.emplace_back(d.title);
+  std::vector<std::string> proposed;
+  for (const auto& d : decisions.drafts) proposed.push_back(d.title);
   if (!decisions.drafts.empty() && hooks_ && hooks_->on_script_drafts) {
     // Script drafts go through the FAQ module (approval hold, one creation path), which queues
     // them for the outbox once approved; they are not sent with this event's calls.
@@ -325,13 +516,23 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   }
 
   out.calls = connector->BuildCalls(ticket, decisions, stored.instance + ":" + std::to_string(stored.id));
-  json::array calls;
-  for (const auto& c : out.calls) calls.push_back(ApiCallValue(c));
-  log("decision", Serialize(json::object{{"decisions", DecisionSetValue(decisions)},
-                                         {"fallback_applied", run.fallback_applied},
-                                         {"faq_drafts_proposed", std::move(proposed)},
-                                         {"reasons", reasons},
-                                         {"calls", std::move(calls)}}));
+  {
+    std::string r = "{\"decisions\":";
+    AppendDecisionSet(&r, decisions);
+    r.append(",\"fallback_applied\":");
+    jw::Bool(&r, run.fallback_applied);
+    r.append(",\"faq_drafts_proposed\":");
+    AppendStrings(&r, proposed);
+    r.append(",\"reasons\":");
+    r.append(reasons);
+    r.append(",\"calls\":[");
+    for (size_t i = 0; i < out.calls.size(); ++i) {
+      if (i > 0) r.push_back(',');
+      AppendApiCall(&r, out.calls[i]);
+    }
+    r.append("]}");
+    log("decision", std::move(r));
+  }
   out.state = EventState::kDone;
   if (store_kv_ != nullptr) out.kv = store_kv_->TakeWrites();
   return out;
