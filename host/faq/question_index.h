@@ -9,8 +9,12 @@
 // with the other groups that scored best for the question; two groups of at least
 // `merge_min_size` members whose centroids reach `merge_threshold` are merged (the larger keeps
 // its id); they also merge at `substitute_merge_threshold` when the words that tell them apart
-// are learned substitutes ("close"/"shut" seen between the same neighbours in the window). Candidate groups come from an inverted index term -> groups, so the cost of a question
-// is proportional to the posting lists of its few terms, not to the window size.
+// are learned substitutes ("close"/"shut" seen between the same neighbours in the window).
+// When a group reaches `merge_min_size`, and each time it doubles, it is also compared with every
+// group of that size in the window, and merges with those sharing all its core words (words held
+// by half of the members) at `substitute_merge_threshold`. Candidate groups come from an inverted
+// index term -> groups, so the cost of a question is proportional to the posting lists of its few
+// terms, not to the window size.
 // The question's most common terms only add to candidates found through its other terms when
 // they could not, alone, make a group joinable or a rival (an exact bound; docs/faq.md).
 //
@@ -42,6 +46,7 @@ struct IndexOptions {
   // Learned substitutes: two groups of >= merge_min_size also merge at this lower cosine when
   // they differ only by words that are substitutes of each other (each word held by most members
   // of one group and few of the other has such a word on the other side). > 1 disables.
+  // Also the cosine for the core-word sweep over all groups of merge_min_size.
   double substitute_merge_threshold = 0.2;
   // Two words are substitutes when the cosine of their PPMI vectors over immediate left/right
   // neighbours, counted online over the questions in the window, reaches this.

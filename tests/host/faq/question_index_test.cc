@@ -224,5 +224,39 @@ TEST(QuestionIndexSubstitutes, RestoredIndexMakesTheSameMergeDecision) {
   EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
 }
 
+
+// Two draft-sized groups with the same core words but different word order, so no question of
+// one scores the other as a merge candidate (merge_candidates 0): only the sweep over all
+// draft-sized groups can find them.
+IndexOptions SweepOnly(bool sweep) {
+  IndexOptions o;
+  o.merge_threshold = 0.95;
+  o.merge_candidates = 0;
+  o.substitute_merge_threshold = sweep ? 0.2 : 2.0;
+  return o;
+}
+
+TEST(QuestionIndexSweep, GroupsWithTheSameCoreWordsMergeAcrossTheWindow) {
+  std::vector<std::string> texts(5, "card declined at the shop");
+  texts.insert(texts.end(), 5, "the shop declined my card");
+  for (bool sweep : {false, true}) {
+    QuestionIndex index(SweepOnly(sweep));
+    std::vector<uint64_t> ids = AddAll(index, texts, 0);
+    EXPECT_NE(ids[0], ids[5]) << "the second wording starts its own group";
+    EXPECT_EQ(index.Resolve(ids[0]) == index.Resolve(ids[5]), sweep) << "sweep " << sweep;
+    EXPECT_EQ(index.GroupSize(ids[5]), sweep ? 10 : 5);
+  }
+}
+
+TEST(QuestionIndexSweep, ACoreWordTheOtherGroupLacksKeepsThemApart) {
+  std::vector<std::string> texts(5, "card declined at the shop");
+  texts.insert(texts.end(), 5, "the shop abroad declined my card");
+  QuestionIndex index(SweepOnly(true));
+  std::vector<uint64_t> ids = AddAll(index, texts, 0);
+  EXPECT_NE(index.Resolve(ids[0]), index.Resolve(ids[5]));
+  EXPECT_EQ(index.GroupSize(ids[0]), 5);
+  EXPECT_EQ(index.GroupSize(ids[5]), 5);
+}
+
 }  // namespace
 }  // namespace deskhook::faq
