@@ -258,5 +258,23 @@ TEST(QuestionIndexSweep, ACoreWordTheOtherGroupLacksKeepsThemApart) {
   EXPECT_EQ(index.GroupSize(ids[5]), 5);
 }
 
+
+TEST(QuestionIndexSweep, RestoredIndexSweepsWhenTheLiveOneWould) {
+  std::vector<std::string> texts(5, "card declined at the shop");
+  texts.insert(texts.end(), 5, "the shop declined my card");
+  QuestionIndex live(SweepOnly(true));
+  std::vector<std::string> first(texts.begin(), texts.begin() + 9);
+  std::vector<uint64_t> ids = AddAll(live, first, 0);
+  QuestionIndex rebuilt(SweepOnly(true));
+  for (size_t i = 0; i < first.size(); ++i) {
+    rebuilt.Restore("q" + std::to_string(i), first[i], i, live.Resolve(ids[i]));
+  }
+  SimilarResult a = live.Add("last", texts[9], 9);
+  SimilarResult b = rebuilt.Add("last", texts[9], 9);
+  ASSERT_EQ(a.merges.size(), 1u) << "the 10th question makes the second group draft-sized";
+  EXPECT_EQ(a.merges, b.merges);
+  EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
+}
+
 }  // namespace
 }  // namespace deskhook::faq
