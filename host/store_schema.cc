@@ -143,15 +143,16 @@ Status MigrateSchema(Conn& conn) {
 
 namespace {
 
-// Deletes up to 200 processed events received before `cutoff_ms` (none with a pending call)
-// and everything recorded for them. The candidates go to a temp table first so every delete
+// Deletes up to 200 processed events received before `cutoff_ms` and everything recorded for
+// them. An event with a call still pending or dead-lettered stays: a dead letter leaves only when
+// an admin retries it (and it is delivered) or drops it, never silently by age. The candidates go to a temp table first so every delete
 // names the same events.
 Status PruneOldEvents(Conn& conn, int64_t cutoff_ms) {
   const char* const kSteps[] = {
       "CREATE TEMP TABLE IF NOT EXISTS prune_ids(id INTEGER PRIMARY KEY)",
       "DELETE FROM prune_ids",
       "INSERT INTO prune_ids SELECT e.id FROM events e WHERE e.received_ms < ?1 AND e.state <> 0 "
-      "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state = 0) "
+      "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id AND o.state IN (0, 2)) "
       "ORDER BY e.id LIMIT 200",
       "DELETE FROM decision_log WHERE event_id IN (SELECT id FROM prune_ids)",
       "DELETE FROM sentiment_history WHERE event_id IN (SELECT id FROM prune_ids)",

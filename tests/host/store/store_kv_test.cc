@@ -100,7 +100,7 @@ std::unique_ptr<Store> OpenWithRetention(TempDir& dir, int64_t retention_days, s
   return OpenOrFail(o);
 }
 
-TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
+TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkAndDeadLettersStay) {
   TempDir dir;
   const int64_t day = 86'400'000;
   std::atomic<int64_t> now{1'000'000'000'000};
@@ -124,23 +124,27 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
   const int64_t done = append("d1", "T1");     // processed, its call delivered: goes
   const int64_t waiting = append("d2", "T2");  // processed, its call still pending: stays
   const int64_t unprocessed = append("d3", "T3");
-  for (auto [id, key] : {std::pair{done, "k1"}, std::pair{waiting, "k2"}}) {
+  const int64_t dead = append("d5", "T5");     // processed, its call dead-lettered: stays
+  for (auto [id, key] : {std::pair{done, "k1"}, std::pair{waiting, "k2"}, std::pair{dead, "k5"}}) {
     ProcessedEvent p;
     p.event_id = id;
     p.log.push_back(LogEntry{id, "decision", "{}", now});
     p.calls.push_back(call(key));
     p.instance = "zd";
-    p.ticket_id = id == done ? "T1" : "T2";
+    p.ticket_id = id == done ? "T1" : id == dead ? "T5" : "T2";
     p.sentiment = {-0.5};
     ASSERT_TRUE(store->CommitProcessed(p).ok());
   }
   OutboxItem delivered = store->OutboxForEvent(done).value().at(0);
   delivered.state = OutboxState::kDone;
   ASSERT_TRUE(store->UpdateOutbox(delivered).ok());
+  OutboxItem dead_letter = store->OutboxForEvent(dead).value().at(0);
+  dead_letter.state = OutboxState::kDead;
+  ASSERT_TRUE(store->UpdateOutbox(dead_letter).ok());
 
   now += day / 2;  // within the retention: nothing goes
   ASSERT_TRUE(store->CheckWritable().ok());
-  EXPECT_EQ(*store->CountEvents(), 3);
+  EXPECT_EQ(*store->CountEvents(), 4);
 
   now += 2 * day;
   const int64_t fresh = append("d4", "T4");
@@ -153,8 +157,11 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkStays) {
   EXPECT_EQ(store->OutboxForEvent(waiting)->size(), 1u);
   EXPECT_EQ(store->LogFor(waiting)->size(), 1u);
   EXPECT_TRUE(store->GetEvent(unprocessed).ok()) << "not processed yet: kept";
+  EXPECT_TRUE(store->GetEvent(dead).ok()) << "a dead letter waits for an admin, not for the clock";
+  EXPECT_EQ(store->ListOutbox(OutboxState::kDead, 10)->size(), 1u);
+  EXPECT_EQ(store->LogFor(dead)->size(), 1u);
   EXPECT_TRUE(store->GetEvent(fresh).ok());
-  EXPECT_EQ(*store->CountEvents(), 3);
+  EXPECT_EQ(*store->CountEvents(), 4);
 }
 
 TEST(StoreRetention, ABacklogIsPrunedInBoundedStepsAcrossRuns) {
