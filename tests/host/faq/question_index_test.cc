@@ -173,6 +173,25 @@ std::vector<uint64_t> AddAll(QuestionIndex& index, const std::vector<std::string
   return ids;
 }
 
+// Adds all but the last of `texts` to a live index and restores them into a second one, as after
+// a restart; then adds the last to both and checks they decide the same. Returns the live result.
+SimilarResult SameDecisionAfterRestart(const IndexOptions& options,
+                                       const std::vector<std::string>& texts) {
+  QuestionIndex live(options), rebuilt(options);
+  std::vector<std::string> first(texts.begin(), texts.end() - 1);
+  std::vector<uint64_t> ids = AddAll(live, first, 0);
+  for (size_t i = 0; i < first.size(); ++i) {
+    rebuilt.Restore("q" + std::to_string(i), first[i], i, live.Resolve(ids[i]));
+  }
+  int64_t t = static_cast<int64_t>(first.size());
+  SimilarResult a = live.Add("last", texts.back(), t);
+  SimilarResult b = rebuilt.Add("last", texts.back(), t);
+  EXPECT_EQ(a.merges, b.merges);
+  EXPECT_EQ(a.group_id, b.group_id);
+  EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
+  return a;
+}
+
 TEST(QuestionIndexSubstitutes, GroupsDifferingOnlyBySubstitutesMerge) {
   for (bool substitutes : {false, true}) {
     QuestionIndex index(SubstituteOptions(substitutes));
@@ -209,21 +228,9 @@ TEST(QuestionIndexSubstitutes, MoreSpecificQuestionIsNotMerged) {
 TEST(QuestionIndexSubstitutes, RestoredIndexMakesTheSameMergeDecision) {
   // The learned word contexts are rebuilt from the restored questions: a merge that happens after
   // a restart happens exactly as it would have without the restart.
-  QuestionIndex live(SubstituteOptions(true));
-  std::vector<std::string> first(kCloseAccount.begin(), kCloseAccount.begin() + 9);
-  std::vector<uint64_t> ids = AddAll(live, first, 0);
-  QuestionIndex rebuilt(SubstituteOptions(true));
-  for (size_t i = 0; i < first.size(); ++i) {
-    rebuilt.Restore("q" + std::to_string(i), first[i], i, live.Resolve(ids[i]));
-  }
-  SimilarResult a = live.Add("last", kCloseAccount[9], 9);
-  SimilarResult b = rebuilt.Add("last", kCloseAccount[9], 9);
-  ASSERT_FALSE(a.merges.empty()) << "the 10th question completes the second group and merges";
-  EXPECT_EQ(a.merges, b.merges);
-  EXPECT_EQ(a.group_id, b.group_id);
-  EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
+  SimilarResult a = SameDecisionAfterRestart(SubstituteOptions(true), kCloseAccount);
+  EXPECT_FALSE(a.merges.empty()) << "the 10th question completes the second group and merges";
 }
-
 
 // Two draft-sized groups with the same core words but different word order, so no question of
 // one scores the other as a merge candidate (merge_candidates 0): only the sweep over all
@@ -258,22 +265,11 @@ TEST(QuestionIndexSweep, ACoreWordTheOtherGroupLacksKeepsThemApart) {
   EXPECT_EQ(index.GroupSize(ids[5]), 5);
 }
 
-
 TEST(QuestionIndexSweep, RestoredIndexSweepsWhenTheLiveOneWould) {
   std::vector<std::string> texts(5, "card declined at the shop");
   texts.insert(texts.end(), 5, "the shop declined my card");
-  QuestionIndex live(SweepOnly(true));
-  std::vector<std::string> first(texts.begin(), texts.begin() + 9);
-  std::vector<uint64_t> ids = AddAll(live, first, 0);
-  QuestionIndex rebuilt(SweepOnly(true));
-  for (size_t i = 0; i < first.size(); ++i) {
-    rebuilt.Restore("q" + std::to_string(i), first[i], i, live.Resolve(ids[i]));
-  }
-  SimilarResult a = live.Add("last", texts[9], 9);
-  SimilarResult b = rebuilt.Add("last", texts[9], 9);
-  ASSERT_EQ(a.merges.size(), 1u) << "the 10th question makes the second group draft-sized";
-  EXPECT_EQ(a.merges, b.merges);
-  EXPECT_EQ(live.Members(a.group_id), rebuilt.Members(b.group_id));
+  SimilarResult a = SameDecisionAfterRestart(SweepOnly(true), texts);
+  EXPECT_EQ(a.merges.size(), 1u) << "the 10th question makes the second group draft-sized";
 }
 
 }  // namespace
