@@ -194,18 +194,25 @@ void Pipeline::DispatchLoop() {
       }
       if (batch->empty()) break;
       int64_t handed_over = 0;
+      std::vector<std::vector<Work>> per_worker(workers_.size());
       for (auto& e : *batch) {
         last_dispatched_ = e.id;
         size_t h = std::hash<std::string>{}(e.instance + '\x1f' + e.ticket_id);
-        Worker* w = workers_[h % workers_.size()].get();
         Work work{std::move(e), std::nullopt};
         if (options_.handoff_bytes > 0) {
           work.normalised = handoff_.Take(work.stored.id, work.stored.instance, work.stored.ticket_id);
           handed_over += work.normalised ? 1 : 0;
         }
+        per_worker[h % workers_.size()].push_back(std::move(work));
+      }
+      // One lock and one wake per worker for the whole read: a worker woken per event would
+      // start on a batch of one, and every batch costs a commit (an fsync).
+      for (size_t i = 0; i < workers_.size(); ++i) {
+        if (per_worker[i].empty()) continue;
+        Worker* w = workers_[i].get();
         {
           std::lock_guard<std::mutex> lock(w->mu);
-          w->queue.push_back(std::move(work));
+          for (Work& work : per_worker[i]) w->queue.push_back(std::move(work));
         }
         w->cv.notify_one();
       }
@@ -272,11 +279,20 @@ void Pipeline::WorkerLoop(Worker* w) {
     w->processor->AfterCommit();
     const double per_event = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / batch.size();
     bool any_calls = false;
+    const int64_t now_ms = NowMs();
+    const std::string* labels_for = nullptr;  // the instance `labels` was made for
+    std::string labels;
     for (size_t i = 0; i < batch.size(); ++i) {
-      Metrics::Global().Observe("deskhook_processing_seconds", Metrics::Labels({{"instance", batch[i].stored.instance}}), per_event);
-      Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "", (NowMs() - batch[i].stored.received_ms) / 1000.0);
+      const std::string& instance = batch[i].stored.instance;
+      if (labels_for == nullptr || *labels_for != instance) {
+        labels = Metrics::Labels({{"instance", instance}});
+        labels_for = &instance;
+      }
+      Metrics::Global().Observe("deskhook_processing_seconds", labels, per_event);
+      Metrics::Global().Observe("deskhook_receipt_to_decision_seconds", "", (now_ms - batch[i].stored.received_ms) / 1000.0);
       any_calls = any_calls || !done[i].calls.empty();
     }
+    Metrics::Global().Inc("deskhook_pipeline_batches_total");  // events per commit: processed / batches
     processed_.fetch_add(static_cast<int64_t>(batch.size()));
     if (any_calls && hooks_.on_calls_committed) hooks_.on_calls_committed();
   }

@@ -138,12 +138,17 @@ int main(int argc, char** argv) {
               1000.0 * server_ms / static_cast<double>(got.size()), 1000.0 * self_ms / static_cast<double>(got.size()));
 
   {
-    // How many events the workers took as normalised at ingest (the rest parsed the stored body).
+    // How many events the workers took as normalised at ingest (the rest parsed the stored body),
+    // events per pipeline commit, and the store's group commit.
     httplib::Client metrics("127.0.0.1", port);
     if (auto res = metrics.Get("/metrics"); res && res->status == 200) {
       std::string line;
       for (std::istringstream in(res->body); std::getline(in, line);) {
-        if (line.rfind("deskhook_pipeline_handoff_total{", 0) == 0) std::printf("  %s\n", line.c_str());
+        if (line.rfind("deskhook_pipeline_handoff_total{", 0) == 0 || line.rfind("deskhook_pipeline_batches_total ", 0) == 0 ||
+            line.rfind("deskhook_receipt_to_decision_seconds_count ", 0) == 0 ||
+            line.rfind("deskhook_store_commits_total ", 0) == 0 || line.rfind("deskhook_store_ops_total ", 0) == 0) {
+          std::printf("  %s\n", line.c_str());
+        }
       }
     }
   }

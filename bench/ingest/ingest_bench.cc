@@ -162,6 +162,12 @@ int main(int argc, char** argv) {
     std::printf("store: %.0f transactions, %.1f operations per transaction (group commit)\n", commits,
                 MetricValue(metrics, "deskhook_store_ops_total") / commits);
   }
+  const double batches = MetricValue(metrics, "deskhook_pipeline_batches_total");
+  if (batches > 0) {
+    std::printf("pipeline: %.0f events processed in %.0f commits (%.1f per commit)\n",
+                MetricValue(metrics, "deskhook_receipt_to_decision_seconds_count"), batches,
+                MetricValue(metrics, "deskhook_receipt_to_decision_seconds_count") / batches);
+  }
   Report("noop", base);
   // CPU per request (server process / this load generator): what the rates divide 2 cores by.
   std::printf("cpu per request: webhooks server %.1f us + client %.1f us; noop server %.1f us + client %.1f us\n",
