@@ -356,7 +356,7 @@ Status EventProcessor::ReplaceScripts(const scripts::RuntimeConfig& config) {
 }
 
 ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connector* connector, int64_t now_ms,
-                                       InboundEvent* normalised) {
+                                       InboundEvent* normalised, const std::vector<double>* prefetched) {
   ProcessedEvent out;
   out.event_id = stored.id;
   out.processed_ms = now_ms;
@@ -417,7 +417,9 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   ctx.ticket = &ticket;
   ctx.now_ms = now_ms;
   std::vector<double> history;
-  if (store_ != nullptr) {
+  if (prefetched != nullptr && ticket.id == stored.ticket_id) {
+    history = *prefetched;
+  } else if (store_ != nullptr) {
     if (auto h = store_->SentimentHistory(stored.instance, ticket.id); h.ok()) history = *h;
   }
   std::vector<double> fresh;

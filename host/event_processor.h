@@ -46,8 +46,11 @@ class EventProcessor {
   // the request headers); it is used (and may be modified) instead of parsing event.body again.
   // Without it the stored body is parsed and the delivery id is the one recorded at ingest
   // (meta_json), so both ways give the same decision log.
+  // `history`, when not null, is the committed sentiment history of (event.instance,
+  // event.ticket_id), read by the caller (Store::SentimentHistories for a batch); used when the
+  // delivery's ticket id is event.ticket_id, otherwise the processor reads it.
   ProcessedEvent Process(const StoredEvent& event, const Connector* connector, int64_t now_ms,
-                         InboundEvent* normalised = nullptr);
+                         InboundEvent* normalised = nullptr, const std::vector<double>* history = nullptr);
 
   // Compiles `config` into a new runtime; on error the running one stays.
   Status ReplaceScripts(const scripts::RuntimeConfig& config);

@@ -260,11 +260,19 @@ void Pipeline::WorkerLoop(Worker* w) {
     }
     done.clear();
     const auto started = std::chrono::steady_clock::now();
-    for (Work& work : batch) {
+    // The batch's tickets are distinct and this worker's previous batch is committed: their
+    // sentiment histories can be read up front, in one read instead of one per event.
+    std::vector<std::pair<std::string, std::string>> tickets;
+    tickets.reserve(batch.size());
+    for (const Work& work : batch) tickets.emplace_back(work.stored.instance, work.stored.ticket_id);
+    auto histories = store_->SentimentHistories(tickets);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Work& work = batch[i];
       auto it = connectors_.find(work.stored.instance);
       const Connector* connector = it == connectors_.end() ? nullptr : it->second;
       done.push_back(w->processor->Process(work.stored, connector, NowMs(),
-                                           work.normalised ? &*work.normalised : nullptr));
+                                           work.normalised ? &*work.normalised : nullptr,
+                                           histories.ok() ? &(*histories)[i] : nullptr));
     }
     Status s = store_->CommitProcessedBatch(done);
     if (!s.ok()) {

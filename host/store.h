@@ -187,6 +187,10 @@ class Store {
   // event id order, then position). Appending the same event's compounds again is a no-op.
   Result<std::vector<double>> SentimentHistory(const std::string& instance,
                                                const std::string& ticket_id);
+  // SentimentHistory of several (instance, ticket_id) pairs in one read transaction: out[i] is
+  // the history of tickets[i].
+  Result<std::vector<std::vector<double>>> SentimentHistories(
+      const std::vector<std::pair<std::string, std::string>>& tickets);
   Status AppendSentiment(const std::string& instance, const std::string& ticket_id,
                          int64_t event_id, const std::vector<double>& compounds);
 

@@ -104,19 +104,42 @@ Result<int64_t> Store::KvIncr(const std::string& script, const std::string& key,
   return result;
 }
 
+namespace {
+
+Status ReadSentiment(Conn& conn, const std::string& instance, const std::string& ticket_id, std::vector<double>* out) {
+  auto stmt = conn.Prepare(
+      "SELECT compound FROM sentiment_history WHERE instance = ?1 AND ticket_id = ?2 "
+      "ORDER BY event_id, idx");
+  if (!stmt.ok()) return stmt.status();
+  Cursor c(*stmt);
+  c.Bind(1, instance).Bind(2, ticket_id);
+  int rc;
+  while ((rc = c.Step()) == SQLITE_ROW) out->push_back(c.Double(0));
+  return store_internal::SqlStatus(conn.db(), rc, "read sentiment");
+}
+
+}  // namespace
+
 Result<std::vector<double>> Store::SentimentHistory(const std::string& instance,
                                                     const std::string& ticket_id) {
   std::vector<double> out;
+  Status st = impl_->WithReader([&](Conn& conn) { return ReadSentiment(conn, instance, ticket_id, &out); });
+  if (!st.ok()) return st;
+  return out;
+}
+
+Result<std::vector<std::vector<double>>> Store::SentimentHistories(
+    const std::vector<std::pair<std::string, std::string>>& tickets) {
+  std::vector<std::vector<double>> out(tickets.size());
+  if (tickets.empty()) return out;
   Status st = impl_->WithReader([&](Conn& conn) {
-    auto stmt = conn.Prepare(
-        "SELECT compound FROM sentiment_history WHERE instance = ?1 AND ticket_id = ?2 "
-        "ORDER BY event_id, idx");
-    if (!stmt.ok()) return stmt.status();
-    Cursor c(*stmt);
-    c.Bind(1, instance).Bind(2, ticket_id);
-    int rc;
-    while ((rc = c.Step()) == SQLITE_ROW) out.push_back(c.Double(0));
-    return store_internal::SqlStatus(conn.db(), rc, "read sentiment");
+    // One read transaction for all: a reader's page cache is dropped whenever the writer has
+    // committed since its last read, so separate reads would each fetch the same pages again.
+    if (Status s = conn.Exec("BEGIN"); !s.ok()) return s;
+    for (size_t i = 0; i < tickets.size(); ++i) {
+      if (Status s = ReadSentiment(conn, tickets[i].first, tickets[i].second, &out[i]); !s.ok()) return s;
+    }
+    return conn.Exec("COMMIT");
   });
   if (!st.ok()) return st;
   return out;

@@ -171,6 +171,52 @@ TEST_F(ProcessorHandoffTest, DecisionLogRecordsAreWhatBoostJsonPrints) {
   EXPECT_EQ(decision.at("reasons"), sentiment.at("reasons"));
 }
 
+int TrendMessages(const ProcessedEvent& p) {
+  for (const auto& l : p.log) {
+    if (l.stage == "sentiment") return static_cast<int>(json::parse(l.record_json).at("trend").at("messages").as_int64());
+  }
+  return -1;
+}
+
+TEST_F(ProcessorHandoffTest, HistoryReadByTheCallerIsUsedForItsTicketOnly) {
+  ASSERT_TRUE(store_->AppendSentiment("zd", "701", 1, {-0.5}).ok());
+  const StoredEvent stored = Append("701", "inv-701", ZendeskBody("701", kAngry));
+  EXPECT_EQ(TrendMessages(Processor()->Process(stored, connector_.get(), 1'000)), 2) << "read from the store";
+  const std::vector<double> prefetched = {-0.5, -0.6, -0.7};
+  EXPECT_EQ(TrendMessages(Processor()->Process(stored, connector_.get(), 1'000, nullptr, &prefetched)), 4);
+  StoredEvent other = stored;
+  other.ticket_id = "702";  // the caller read another ticket's history: not used
+  EXPECT_EQ(TrendMessages(Processor()->Process(other, connector_.get(), 1'000, nullptr, &prefetched)), 2);
+
+  auto both = store_->SentimentHistories({{"zd", "701"}, {"zd", "nope"}, {"other", "701"}});
+  ASSERT_TRUE(both.ok());
+  ASSERT_EQ(both->size(), 3u);
+  EXPECT_EQ((*both)[0], std::vector<double>{-0.5});
+  EXPECT_TRUE((*both)[1].empty());
+  EXPECT_TRUE((*both)[2].empty());
+}
+
+TEST_F(ProcessorHandoffTest, PipelineSeesTheHistoryOfTheTicketsEarlierEvents) {
+  std::vector<int64_t> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(Append("801", "inv-801-" + std::to_string(i), ZendeskBody("801", kAngry)).id);
+  ids.push_back(Append("802", "inv-802", ZendeskBody("802", kAngry)).id);
+  PipelineOptions po;
+  po.workers = 1;
+  po.scripts = scripts_;
+  Pipeline pipeline(po, store_.get(), {{"zd", connector_.get()}}, scorer_.get(), ProcessorHooks{});
+  ASSERT_TRUE(pipeline.Start().ok());
+  pipeline.Drain(std::chrono::seconds(20));
+  pipeline.Stop();
+  std::vector<int> messages;
+  for (int64_t id : ids) {
+    const std::vector<LogEntry> log = store_->LogFor(id).value();
+    for (const auto& l : log) {
+      if (l.stage == "sentiment") messages.push_back(static_cast<int>(json::parse(l.record_json).at("trend").at("messages").as_int64()));
+    }
+  }
+  EXPECT_EQ(messages, (std::vector<int>{1, 2, 3, 1}));
+}
+
 InboundEvent EventFor(const std::string& ticket, size_t body_bytes = 10) {
   InboundEvent e;
   e.ticket.id = ticket;
