@@ -38,28 +38,34 @@ size_t NormalisedHandoff::ApproxBytes(const InboundEvent& e) {
   return n;
 }
 
-bool NormalisedHandoff::Offer(int64_t event_id, std::string instance, InboundEvent event) {
-  const size_t bytes = ApproxBytes(event) + StringBytes(instance);
+bool NormalisedHandoff::Offer(int64_t event_id, std::string instance, std::unique_ptr<InboundEvent> event) {
+  const size_t bytes = ApproxBytes(*event) + StringBytes(instance);
+  // The map node is made before taking the lock: the HTTP threads offer concurrently.
+  std::map<int64_t, Entry> one;
+  one.try_emplace(event_id, Entry{std::move(instance), std::move(event), bytes});
   std::lock_guard<std::mutex> lock(mu_);
   if (event_id <= taken_through_ || bytes_ + bytes > max_bytes_) return false;
-  auto [it, inserted] = entries_.try_emplace(event_id, Entry{std::move(instance), std::move(event), bytes});
-  if (!inserted) return false;
+  if (!entries_.insert(one.extract(one.begin())).inserted) return false;
   bytes_ += bytes;
   return true;
 }
 
-std::optional<InboundEvent> NormalisedHandoff::Take(int64_t event_id, const std::string& instance,
-                                                    const std::string& ticket_id) {
-  std::optional<InboundEvent> out;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (event_id > taken_through_) taken_through_ = event_id;
-  // Entries at or below the dispatched id can never be taken later: drop them with this one.
-  while (!entries_.empty() && entries_.begin()->first <= event_id) {
-    auto node = entries_.extract(entries_.begin());
-    Entry& e = node.mapped();
-    bytes_ -= e.bytes;
-    if (node.key() == event_id && e.instance == instance && e.event.ticket.id == ticket_id) {
-      out = std::move(e.event);
+std::unique_ptr<InboundEvent> NormalisedHandoff::Take(int64_t event_id, const std::string& instance,
+                                                      const std::string& ticket_id) {
+  std::unique_ptr<InboundEvent> out;
+  std::vector<decltype(entries_)::node_type> dropped;  // freed after the lock is released
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (event_id > taken_through_) taken_through_ = event_id;
+    // Entries at or below the dispatched id can never be taken later: drop them with this one.
+    while (!entries_.empty() && entries_.begin()->first <= event_id) {
+      auto node = entries_.extract(entries_.begin());
+      Entry& e = node.mapped();
+      bytes_ -= e.bytes;
+      if (node.key() == event_id && e.instance == instance && e.event->ticket.id == ticket_id) {
+        out = std::move(e.event);
+      }
+      dropped.push_back(std::move(node));
     }
   }
   return out;
@@ -77,7 +83,7 @@ size_t NormalisedHandoff::size() const {
 
 struct Pipeline::Work {
   StoredEvent stored;
-  std::optional<InboundEvent> normalised;  // from ingest, when handed over
+  std::unique_ptr<InboundEvent> normalised;  // from ingest, when handed over
 };
 
 struct Pipeline::Worker {
@@ -124,8 +130,8 @@ void Pipeline::Notify() {
   cv_.notify_one();
 }
 
-void Pipeline::Offer(int64_t event_id, const std::string& instance, InboundEvent event) {
-  if (options_.handoff_bytes > 0) handoff_.Offer(event_id, instance, std::move(event));
+void Pipeline::Offer(int64_t event_id, const std::string& instance, InboundEvent&& event) {
+  if (options_.handoff_bytes > 0) handoff_.Offer(event_id, instance, std::make_unique<InboundEvent>(std::move(event)));
   Notify();
 }
 
@@ -198,7 +204,7 @@ void Pipeline::DispatchLoop() {
       for (auto& e : *batch) {
         last_dispatched_ = e.id;
         size_t h = std::hash<std::string>{}(e.instance + '\x1f' + e.ticket_id);
-        Work work{std::move(e), std::nullopt};
+        Work work{std::move(e), nullptr};
         if (options_.handoff_bytes > 0) {
           work.normalised = handoff_.Take(work.stored.id, work.stored.instance, work.stored.ticket_id);
           handed_over += work.normalised ? 1 : 0;
@@ -271,7 +277,7 @@ void Pipeline::WorkerLoop(Worker* w) {
       auto it = connectors_.find(work.stored.instance);
       const Connector* connector = it == connectors_.end() ? nullptr : it->second;
       done.push_back(w->processor->Process(work.stored, connector, NowMs(),
-                                           work.normalised ? &*work.normalised : nullptr,
+                                           work.normalised.get(),
                                            histories.ok() ? &(*histories)[i] : nullptr));
     }
     Status s = store_->CommitProcessedBatch(done);

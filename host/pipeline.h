@@ -46,10 +46,10 @@ class NormalisedHandoff {
  public:
   explicit NormalisedHandoff(size_t max_bytes) : max_bytes_(max_bytes) {}
   // REQUIRES: `event_id` was committed. Returns false when dropped.
-  bool Offer(int64_t event_id, std::string instance, InboundEvent event);
+  bool Offer(int64_t event_id, std::string instance, std::unique_ptr<InboundEvent> event);
   // Called by the dispatcher in increasing id order: the entry for `event_id` if it was offered
   // for the same instance and ticket, and every entry with a smaller id is dropped from now on.
-  std::optional<InboundEvent> Take(int64_t event_id, const std::string& instance, const std::string& ticket_id);
+  std::unique_ptr<InboundEvent> Take(int64_t event_id, const std::string& instance, const std::string& ticket_id);
   size_t bytes() const;
   size_t size() const;
 
@@ -58,7 +58,7 @@ class NormalisedHandoff {
  private:
   struct Entry {
     std::string instance;
-    InboundEvent event;
+    std::unique_ptr<InboundEvent> event;
     size_t bytes = 0;
   };
   const size_t max_bytes_;
@@ -84,7 +84,7 @@ class Pipeline {
   // Notify() for a committed event with its delivery as normalised at ingest: the worker uses it
   // instead of parsing the stored body again (the store stays the source of truth: restarts,
   // backlog beyond the hand-off bound and replays parse the stored body). Any thread.
-  void Offer(int64_t event_id, const std::string& instance, InboundEvent event);
+  void Offer(int64_t event_id, const std::string& instance, InboundEvent&& event);
 
   // Stops taking new work, finishes every event already dispatched, joins the threads.
   void Stop();
