@@ -168,6 +168,11 @@ int main(int argc, char** argv) {
                 MetricValue(metrics, "deskhook_receipt_to_decision_seconds_count"), batches,
                 MetricValue(metrics, "deskhook_receipt_to_decision_seconds_count") / batches);
   }
+  const double hits = MetricValue(metrics, "deskhook_pipeline_handoff_total{result=\"hit\"}");
+  const double misses = MetricValue(metrics, "deskhook_pipeline_handoff_total{result=\"miss\"}");
+  if (hits + misses > 0) {
+    std::printf("pipeline hand-off from ingest: %.0f of %.0f events (the rest read from the store)\n", hits, hits + misses);
+  }
   Report("noop", base);
   // CPU per request (server process / this load generator): what the rates divide 2 cores by.
   std::printf("cpu per request: webhooks server %.1f us + client %.1f us; noop server %.1f us + client %.1f us\n",
