@@ -3,14 +3,17 @@
 namespace deskhook::store_internal {
 
 Status SqlStatus(sqlite3* db, int rc, std::string_view what) {
-  std::string msg(what);
-  msg += ": ";
-  msg += (db != nullptr && sqlite3_errcode(db) == rc) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  switch (rc & 0xff) {  // primary result code
+  // Called after every statement: the success cases build no message.
+  switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
     case SQLITE_ROW:
       return Status::Ok();
+  }
+  std::string msg(what);
+  msg += ": ";
+  msg += (db != nullptr && sqlite3_errcode(db) == rc) ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {  // primary result code
     case SQLITE_FULL:
     case SQLITE_IOERR:
     case SQLITE_BUSY:
