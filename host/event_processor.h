@@ -69,11 +69,4 @@ class EventProcessor {
   std::unique_ptr<scripts::Runtime> runtime_;
 };
 
-// JSON renderings used by the decision log, overrides and dry-run.
-std::string TicketSummaryJson(const Ticket& t);
-std::string DecisionSetJson(const DecisionSet& d);
-std::string MessageScoreJson(const sentiment::MessageScore& s);
-std::string TrendJson(const sentiment::ConversationTrend& t);
-std::string ApiCallJson(const ApiCall& c);
-
 }  // namespace deskhook

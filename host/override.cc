@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "host/decision_json.h"
 #include "host/event_processor.h"
 
 namespace deskhook {

@@ -58,8 +58,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "store: %s\n", store.status().message().c_str());
     return 1;
   }
-  InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "s", .base_url = "http://127.0.0.1:1",
-                    .api_email = "bot@example.com", .api_token = "t"};
+  InstanceConfig zd;
+  zd.name = "zd";
+  zd.kind = "zendesk";
+  zd.signing_secret = "s";
+  zd.base_url = "http://127.0.0.1:1";
+  zd.api_email = "bot@example.com";
+  zd.api_token = "t";
   auto connector = MakeConnector(zd);
   std::string error;
   auto scorer = sentiment::Scorer::Create(sentiment::Options{}, &error);

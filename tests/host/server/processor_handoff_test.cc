@@ -220,7 +220,9 @@ TEST_F(ProcessorHandoffTest, PipelineSeesTheHistoryOfTheTicketsEarlierEvents) {
 std::unique_ptr<InboundEvent> EventFor(const std::string& ticket, size_t body_bytes = 10) {
   auto e = std::make_unique<InboundEvent>();
   e->ticket.id = ticket;
-  e->ticket.messages.push_back(Message{.body = std::string(body_bytes, 'x')});
+  Message m;
+  m.body = std::string(body_bytes, 'x');
+  e->ticket.messages.push_back(std::move(m));
   return e;
 }
 
