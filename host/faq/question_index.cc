@@ -21,6 +21,7 @@ struct QuestionIndex::Impl {
     std::vector<std::pair<uint32_t, uint32_t>> terms;  // (term id, members containing it), sorted
     std::vector<uint64_t> members;                       // question sequence numbers, ascending
     double norm = 0;                                     // |centroid| under the IDF of norm_epoch
+    int swept_level = -1;  // highest SweepLevel it was swept at (or restored at)
     uint64_t norm_epoch = UINT64_MAX;
   };
 
@@ -290,18 +291,21 @@ struct QuestionIndex::Impl {
   // members) that the other lacks, and their centroids reach substitute_merge_threshold. A plain
   // cosine is not enough across the whole window: 0.4-0.6 is common between different questions
   // on one topic ("virtual card not working" / "get a virtual card"). Returns the group's slot.
-  // `size_before`: the size of the question's group before this question joined it.
-  uint32_t SweepSameCoreWords(uint32_t slot, uint32_t size_before, SimilarResult& result) {
+  // -1 below merge_min_size, then k for a size of at least merge_min_size * 2^k.
+  int SweepLevel(uint32_t size) const {
+    int k = -1;
+    for (uint64_t m = static_cast<uint64_t>(opt.merge_min_size); m <= size; m *= 2) ++k;
+    return k;
+  }
+
+  uint32_t SweepSameCoreWords(uint32_t slot, SimilarResult& result) {
     if (opt.substitute_merge_threshold > 1) return slot;
     const uint32_t min_size = static_cast<uint32_t>(opt.merge_min_size);
-    // Sizes alone decide when (no per-group state), so an index rebuilt after a restart sweeps
-    // exactly when the live one would have.
-    auto milestone = [&](uint32_t n) {  // -1 below min_size, then k for min_size * 2^k <= n
-      int k = -1;
-      for (uint64_t m = min_size; m <= n; m *= 2) ++k;
-      return k;
-    };
-    if (milestone(slots[slot].size) <= milestone(size_before)) return slot;
+    // Once per level: a group that shrinks (eviction) and regrows is not swept again at a level it
+    // was swept at.
+    const int level = SweepLevel(slots[slot].size);
+    if (level <= slots[slot].swept_level) return slot;
+    slots[slot].swept_level = level;
     if (sweep_mark.size() < slots.size()) sweep_mark.resize(slots.size(), 0);
     for (uint32_t other : SweepCandidates(slot, opt.substitute_merge_threshold)) {
       if (other == slot || slots[other].size < min_size) continue;  // merged meanwhile
@@ -510,10 +514,8 @@ SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view 
   bool clear_best = !scored.empty() && scored[0].first >= s.opt.threshold &&
                     (scored.size() < 2 || scored[1].first <= scored[0].first - s.opt.join_margin);
   uint32_t slot;
-  uint32_t size_before = 0;
   if (clear_best) {
     slot = scored[0].second;
-    size_before = s.slots[slot].size;
   } else {
     slot = s.NewGroup(s.next_group_id++);
     result.new_group = true;
@@ -538,7 +540,7 @@ SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view 
       s.Merge(from, into);
       slot = into;
     }
-    slot = s.SweepSameCoreWords(slot, size_before, result);
+    slot = s.SweepSameCoreWords(slot, result);
   }
 
   const Impl::Group& g = s.slots[slot];
@@ -568,6 +570,9 @@ void QuestionIndex::Restore(const std::string& ticket_id, std::string_view text,
   uint32_t slot = it != s.slot_of.end() ? it->second : s.NewGroup(group_id);
   ReserveGroupIds(group_id);
   s.Place(q, seq, slot);
+  // The live index swept this group at each level it reached; so sweeping again is due only
+  // above its restored size (apart from a group that had shrunk since, which may sweep once more).
+  s.slots[slot].swept_level = std::max(s.slots[slot].swept_level, s.SweepLevel(s.slots[slot].size));
   s.AppendQuestion(std::move(q));
 }
 
