@@ -28,6 +28,7 @@
 
 #include "host/webhook_signer.h"
 #include "bench_util.h"
+#include "e2e_ticket.h"
 #include "load_client.h"
 #include "standin.h"
 
@@ -35,19 +36,6 @@ using namespace deskhook;
 using namespace deskhook::bench;
 
 namespace {
-
-// Alternates an angry message (escalation: tag + group + priority + note) and a routine
-// question (routed by topic), each on its own ticket, so every event leads to one call.
-std::string Body(int64_t ticket) {
-  static const char* texts[] = {
-      "This is the third time my card was charged twice. Unacceptable! Nobody answers, I want a refund.",
-      "Hello, how do I reset my password? The login page keeps saying my password is wrong.",
-  };
-  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + std::to_string(ticket) +
-         R"(","subject":"Support request","description":")" + texts[ticket % 2] + R"(","latest_comment":")" +
-         texts[ticket % 2] +
-         R"(","status":"new","priority":"normal","type":"question","tags":"","via":"Web form","created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1","requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},"group":{"id":"","name":""},"brand":"Acme"}})";
-}
 
 struct Phase {
   std::map<int64_t, int64_t> sent_ms;  // ticket id -> wall ms when its webhook was sent
@@ -110,7 +98,7 @@ int main(int argc, char** argv) {
   const int64_t ts = WallMs() / 1000;
   Phase phase;
   auto request = [&](int64_t ticket) -> std::pair<std::string, std::string> {
-    std::string body = Body(ticket);
+    std::string body = E2eTicketBody(ticket);
     {
       std::lock_guard<std::mutex> lock(phase.mu);
       phase.sent_ms[ticket] = WallMs();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench_util.h"
+#include "e2e_ticket.h"
 #include "host/event_processor.h"
 #include "host/store.h"
 #include "sentiment/sentiment.h"
@@ -22,17 +23,6 @@ using namespace deskhook;
 using namespace deskhook::bench;
 
 namespace {
-
-std::string Body(int64_t ticket) {
-  static const char* texts[] = {
-      "This is the third time my card was charged twice. Unacceptable! Nobody answers, I want a refund.",
-      "Hello, how do I reset my password? The login page keeps saying my password is wrong.",
-  };
-  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + std::to_string(ticket) +
-         R"(","subject":"Support request","description":")" + texts[ticket % 2] + R"(","latest_comment":")" +
-         texts[ticket % 2] +
-         R"(","status":"new","priority":"normal","type":"question","tags":"","via":"Web form","created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1","requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},"group":{"id":"","name":""},"brand":"Acme"}})";
-}
 
 double ThreadCpuUs() {
   timespec ts{};
@@ -87,7 +77,7 @@ int main(int argc, char** argv) {
   std::vector<StoredEvent> stored;
   for (int i = 0; i < events; ++i) {
     NewEvent e{.instance = "zd", .ticket_id = std::to_string(1'000'000 + i), .kind = "ticket_created",
-               .dedupe_key = "d" + std::to_string(i), .received_ms = WallMs(), .body = Body(1'000'000 + i),
+               .dedupe_key = "d" + std::to_string(i), .received_ms = WallMs(), .body = E2eTicketBody(1'000'000 + i),
                .meta_json = R"({"topic":"ticket.created","delivery_id":"d)" + std::to_string(i) + R"(","actor_id":""})"};
     auto r = (*store)->AppendEvent(e);
     if (!r.ok()) return 1;
