@@ -81,6 +81,13 @@ Status Conn::Exec(const char* sql) {
   return SqlStatus(nullptr, rc, what);
 }
 
+Status Conn::ExecCached(const char* sql) {
+  auto stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Cursor c(*stmt);
+  return c.Run(sql);
+}
+
 Status Cursor::Run(std::string_view what) {
   int rc = Step();
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Status::Ok();

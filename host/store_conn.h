@@ -35,6 +35,9 @@ class Conn {
   Result<sqlite3_stmt*> Prepare(const char* sql);
   // Runs one or more statements without results.
   Status Exec(const char* sql);
+  // Runs one statement without results through the statement cache (Exec prepares each time).
+  // REQUIRES: as for Prepare.
+  Status ExecCached(const char* sql);
 
  private:
   explicit Conn(sqlite3* db) : db_(db) {}

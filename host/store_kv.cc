@@ -106,14 +106,6 @@ Result<int64_t> Store::KvIncr(const std::string& script, const std::string& key,
 
 namespace {
 
-// A statement without results through the connection's cache (sqlite3_exec prepares each time).
-Status RunCached(Conn& conn, const char* sql) {
-  auto stmt = conn.Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  Cursor c(*stmt);
-  return c.Run(sql);
-}
-
 Status ReadSentiment(Conn& conn, const std::string& instance, const std::string& ticket_id, std::vector<double>* out) {
   auto stmt = conn.Prepare(
       "SELECT compound FROM sentiment_history WHERE instance = ?1 AND ticket_id = ?2 "
@@ -143,11 +135,11 @@ Result<std::vector<std::vector<double>>> Store::SentimentHistories(
   Status st = impl_->WithReader([&](Conn& conn) {
     // One read transaction for all: a reader's page cache is dropped whenever the writer has
     // committed since its last read, so separate reads would each fetch the same pages again.
-    if (Status s = RunCached(conn, "BEGIN"); !s.ok()) return s;
+    if (Status s = conn.ExecCached("BEGIN"); !s.ok()) return s;
     for (size_t i = 0; i < tickets.size(); ++i) {
       if (Status s = ReadSentiment(conn, tickets[i].first, tickets[i].second, &out[i]); !s.ok()) return s;
     }
-    return RunCached(conn, "COMMIT");
+    return conn.ExecCached("COMMIT");
   });
   if (!st.ok()) return st;
   return out;

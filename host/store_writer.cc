@@ -66,22 +66,15 @@ void Writer::Run() {
   }
 }
 
-Status Writer::ExecCached(const char* sql) {
-  auto stmt = conn_->Prepare(sql);
-  if (!stmt.ok()) return stmt.status();
-  Cursor c(*stmt);
-  return c.Run(sql);
-}
-
 void Writer::RunMaintenance() {
   int64_t now = now_();
   if (!maintenance_ || now - last_maintenance_ms_ < maintenance_interval_ms_) return;
   last_maintenance_ms_ = now;
-  if (!ExecCached("SAVEPOINT maintenance").ok()) return;
+  if (!conn_->ExecCached("SAVEPOINT maintenance").ok()) return;
   Status st = maintenance_(*conn_);
   if (sqlite3_get_autocommit(conn_->db())) return;  // the transaction is gone; BEGIN fails next
-  if (!st.ok()) ExecCached("ROLLBACK TO maintenance");
-  ExecCached("RELEASE maintenance");
+  if (!st.ok()) conn_->ExecCached("ROLLBACK TO maintenance");
+  conn_->ExecCached("RELEASE maintenance");
 }
 
 // One transaction for the whole batch, a savepoint per operation.
@@ -90,7 +83,7 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
   auto fail_all = [&](const Status& why) {
     for (const auto& p : batch) p->result = why;
   };
-  Status begin = ExecCached("BEGIN IMMEDIATE");
+  Status begin = conn_->ExecCached("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     fail_all(Status::Unavailable("begin: " + begin.message()));
     std::lock_guard<std::mutex> lock(mu_);
@@ -104,7 +97,7 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
       p->result = Status::Unavailable("transaction rolled back by an earlier failure");
       continue;
     }
-    Status st = ExecCached("SAVEPOINT op");
+    Status st = conn_->ExecCached("SAVEPOINT op");
     if (st.ok()) {
       try {
         st = (*p->op)(*conn_);
@@ -122,10 +115,10 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
       continue;
     }
     if (st.ok()) {
-      st = ExecCached("RELEASE op");
+      st = conn_->ExecCached("RELEASE op");
     } else {
-      ExecCached("ROLLBACK TO op");
-      ExecCached("RELEASE op");
+      conn_->ExecCached("ROLLBACK TO op");
+      conn_->ExecCached("RELEASE op");
     }
     p->result = std::move(st);
   }
@@ -134,9 +127,9 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
       if (p->result.ok()) p->result = Status::Unavailable("transaction rolled back");
     }
   } else {
-    Status commit = ExecCached("COMMIT");
+    Status commit = conn_->ExecCached("COMMIT");
     if (!commit.ok()) {
-      if (!sqlite3_get_autocommit(db)) ExecCached("ROLLBACK");
+      if (!sqlite3_get_autocommit(db)) conn_->ExecCached("ROLLBACK");
       lost = true;
       fail_all(Status::Unavailable("commit: " + commit.message()));
     }

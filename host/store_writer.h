@@ -56,7 +56,6 @@ class Writer {
   void Run();
   void RunBatch(const std::vector<std::unique_ptr<Pending>>& batch);
   void RunMaintenance();
-  Status ExecCached(const char* sql);
 
   std::unique_ptr<Conn> conn_;
   const size_t max_batch_;

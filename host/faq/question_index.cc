@@ -1,6 +1,7 @@
 #include "host/faq/question_index.h"
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 
 namespace deskhook::faq {
@@ -38,6 +39,14 @@ struct QuestionIndex::Impl {
 
   std::vector<Group> slots;
   std::vector<char> sweep_mark;  // slot -> already a candidate of the running sweep
+  struct WeightedTerm {
+    uint32_t term;
+    double weight;
+  };
+  // Scratch buffers of Add and OpeningTerms, kept to spare allocations per question.
+  std::vector<std::tuple<size_t, uint32_t, double>> by_len_scratch;  // (posting length, term, weight)
+  std::vector<WeightedTerm> weighted_scratch;
+  std::vector<uint32_t> ordered_scratch;
   std::vector<uint32_t> free_slots;
   std::unordered_map<uint64_t, uint32_t> slot_of;     // live group id -> slot
   std::unordered_map<uint64_t, uint64_t> merged_into;  // merged-away id -> id it went into
@@ -323,31 +332,44 @@ struct QuestionIndex::Impl {
     return slot;
   }
 
-  // Groups of merge_min_size or more that may reach `min_cosine` with the group in `slot`, in slot
-  // order. Through the inverted index, skipping the terms with the longest posting lists while
-  // their share of the centroid stays below min_cosine: a group found through those alone stays
-  // below it (Cauchy-Schwarz, as for a question's candidates).
-  std::vector<uint32_t> SweepCandidates(uint32_t slot, double min_cosine) {
-    const Group& g = slots[slot];
-    std::vector<std::pair<size_t, uint32_t>> by_len;  // (posting length, term)
+  // Orders a vector's terms (question or centroid) by posting-list length into *ordered and
+  // returns how many of the first must open candidates to find every group that may reach
+  // `min_cosine` with it. The terms with the longest lists are left out while their share of the
+  // vector's norm stays below min_cosine: a group found through them alone has a cosine below it
+  // (Cauchy-Schwarz), so they only add to groups found through the others.
+  size_t OpeningTerms(const std::vector<WeightedTerm>& terms, double min_cosine,
+                      std::vector<uint32_t>* ordered) {
+    auto& by_len = by_len_scratch;
+    by_len.clear();
     double norm2 = 0;
-    for (auto [t, count] : g.terms) {
-      double w = Idf(t) * count / g.size;
-      norm2 += w * w;
-      by_len.emplace_back(postings[t].size(), t);
+    for (const WeightedTerm& t : terms) {
+      norm2 += t.weight * t.weight;
+      by_len.emplace_back(postings[t.term].size(), t.term, t.weight);
     }
     std::sort(by_len.begin(), by_len.end());
-    size_t generate = by_len.size();
-    for (double tail = 0; generate > 1;) {
-      uint32_t t = by_len[generate - 1].second;
-      double w = Idf(t) * CountOf(g, t) / g.size;
+    size_t opening = by_len.size();
+    for (double tail = 0; opening > 1;) {
+      double w = std::get<2>(by_len[opening - 1]);
       if (tail + w * w >= min_cosine * min_cosine * norm2) break;
       tail += w * w;
-      --generate;
+      --opening;
     }
+    ordered->clear();
+    for (const auto& [len, t, w] : by_len) ordered->push_back(t);
+    return opening;
+  }
+
+  // Groups of merge_min_size or more that may reach `min_cosine` with the group in `slot`, in slot
+  // order, through the inverted index (OpeningTerms of its centroid).
+  std::vector<uint32_t> SweepCandidates(uint32_t slot, double min_cosine) {
+    const Group& g = slots[slot];
+    std::vector<WeightedTerm> terms;
+    for (auto [t, count] : g.terms) terms.push_back({t, Idf(t) * count / g.size});
+    std::vector<uint32_t> ordered;
+    const size_t opening = OpeningTerms(terms, min_cosine, &ordered);
     std::vector<uint32_t> out;
-    for (size_t i = 0; i < generate; ++i) {
-      for (uint32_t other : postings[by_len[i].second]) {
+    for (size_t i = 0; i < opening; ++i) {
+      for (uint32_t other : postings[ordered[i]]) {
         if (other == slot || sweep_mark[other] ||
             slots[other].size < static_cast<uint32_t>(opt.merge_min_size)) {
           continue;
@@ -458,24 +480,19 @@ SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view 
   // of the question's therefore only add to groups found through the other terms ("probe"),
   // and never open a candidate: a group found through them alone could be neither joined nor a
   // rival. This keeps "card", "not", "how" from touching most groups of the window.
-  std::vector<std::pair<size_t, uint32_t>> by_len;  // (posting length, term)
+  auto& weighted = s.weighted_scratch;
+  weighted.clear();
   double qnorm2 = 0;
   for (uint32_t t : q.terms) {
     double w = s.Idf(t);
     qnorm2 += w * w;
-    by_len.emplace_back(s.postings[t].size(), t);
+    weighted.push_back({t, w});
   }
-  std::sort(by_len.begin(), by_len.end());
-  double bound = std::max(0.0, s.opt.threshold - s.opt.join_margin);
-  size_t generate = by_len.size();
-  for (double tail = 0; generate > 1;) {
-    double w = s.Idf(by_len[generate - 1].second);
-    if (tail + w * w >= bound * bound * qnorm2) break;
-    tail += w * w;
-    --generate;
-  }
+  auto& by_len = s.ordered_scratch;
+  const size_t generate =
+      s.OpeningTerms(weighted, std::max(0.0, s.opt.threshold - s.opt.join_margin), &by_len);
   for (size_t i = 0; i < generate; ++i) {
-    uint32_t t = by_len[i].second;
+    uint32_t t = by_len[i];
     double w = s.Idf(t);
     for (uint32_t slot : s.postings[t]) {
       if (s.acc[slot] == 0) s.touched.push_back(slot);
@@ -484,7 +501,7 @@ SimilarResult QuestionIndex::Add(const std::string& ticket_id, std::string_view 
     }
   }
   for (size_t i = generate; i < by_len.size(); ++i) {
-    uint32_t t = by_len[i].second;
+    uint32_t t = by_len[i];
     double w = s.Idf(t);
     for (uint32_t slot : s.touched) {
       const Impl::Group& g = s.slots[slot];

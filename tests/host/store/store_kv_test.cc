@@ -164,18 +164,22 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkAndDeadLette
   EXPECT_EQ(*store->CountEvents(), 4);
 }
 
+// Appends an event received at `received_ms` and commits it as processed, with nothing recorded.
+int64_t AppendProcessed(Store& store, const std::string& key, int64_t received_ms) {
+  NewEvent e = testing::MakeEvent("zd", key);
+  e.received_ms = received_ms;
+  ProcessedEvent p;
+  p.event_id = store.AppendEvent(e).value().event_id;
+  EXPECT_TRUE(store.CommitProcessed(p).ok());
+  return p.event_id;
+}
+
 TEST(StoreRetention, ABacklogIsPrunedInBoundedStepsAcrossRuns) {
   TempDir dir;
   std::atomic<int64_t> now{1'000'000'000'000};
   auto store = OpenWithRetention(dir, 1, now);
   ASSERT_TRUE(store);
-  for (int i = 0; i < 250; ++i) {
-    NewEvent e = testing::MakeEvent("zd", "old-" + std::to_string(i));
-    e.received_ms = now;
-    ProcessedEvent p;
-    p.event_id = store->AppendEvent(e).value().event_id;
-    ASSERT_TRUE(store->CommitProcessed(p).ok());
-  }
+  for (int i = 0; i < 250; ++i) AppendProcessed(*store, "old-" + std::to_string(i), now);
   now += 2 * 86'400'000LL;
   ASSERT_TRUE(store->CheckWritable().ok());
   EXPECT_EQ(*store->CountEvents(), 50) << "one run deletes at most 200";
@@ -191,12 +195,7 @@ TEST(StoreRetention, ZeroKeepsEverything) {
   std::atomic<int64_t> now{1'000'000'000'000};
   auto store = OpenWithRetention(dir, 0, now);
   ASSERT_TRUE(store);
-  NewEvent e = testing::MakeEvent("zd", "old");
-  e.received_ms = now;
-  const int64_t id = store->AppendEvent(e).value().event_id;
-  ProcessedEvent p;
-  p.event_id = id;
-  ASSERT_TRUE(store->CommitProcessed(p).ok());
+  const int64_t id = AppendProcessed(*store, "old", now);
   now += 3650LL * 86'400'000;
   ASSERT_TRUE(store->CheckWritable().ok());
   EXPECT_TRUE(store->GetEvent(id).ok());
