@@ -6,7 +6,7 @@ set -euo pipefail
 DESKHOOK_APT_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   libcpp-httplib-dev libssl-dev libboost-json1.81-dev liblua5.4-dev libsqlite3-dev
-  libgtest-dev zlib1g-dev libbrotli-dev libstemmer-dev
+  libgtest-dev zlib1g-dev libbrotli-dev libstemmer-dev libgoogle-perftools-dev
 )
 
 deskhook_sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

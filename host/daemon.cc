@@ -1,5 +1,7 @@
 #include "host/daemon.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
@@ -173,6 +175,7 @@ Status Daemon::Start() {
   if (Status s = impl_->pipeline->Start(); !s.ok()) return s;
   // Housekeeping: FAQ draft expiry and creation of approved drafts, once a minute.
   impl_->maintenance = std::thread([impl = impl_.get()] {
+    pthread_setname_np(pthread_self(), "maintenance");
     std::unique_lock<std::mutex> lock(impl->maintenance_mu);
     while (!impl->maintenance_stop) {
       impl->maintenance_cv.wait_for(lock, std::chrono::seconds(60));

@@ -1,5 +1,7 @@
 // OutboxDelivery: the dispatcher polls the store for due items and hands them to one lane per
 // instance; each lane's workers deliver per ticket in id order (outbox_attempt.cc).
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -120,6 +122,7 @@ void OutboxDelivery::Impl::BlockTicketsFromStore() {
 }
 
 void OutboxDelivery::Impl::DispatchLoop() {
+  pthread_setname_np(pthread_self(), "outbox-disp");  // visible in top -H, perf, gdb
   int64_t last_poll_ms = 0;
   while (!stopping_) {
     // Frequent Wake()s (one per committed batch) coalesce into at most one poll per gap.
@@ -232,6 +235,7 @@ void OutboxDelivery::Impl::ClearStaleBlocks(Lane& lane, int64_t now) {
 }
 
 void OutboxDelivery::Impl::WorkerLoop(Lane* lane) {
+  pthread_setname_np(pthread_self(), "outbox-send");
   using std::chrono::milliseconds;
   while (!stopping_) {
     OutboxItem item;
@@ -322,6 +326,7 @@ void OutboxDelivery::Impl::SaveResult(const OutboxItem& item, LogEntry log) {
 // saved its `released` mark keeps polls from loading the old row; a crash before the save
 // leaves the old row, which is resent (idempotent) or checked first (in flight).
 void OutboxDelivery::Impl::ResultWriterLoop() {
+  pthread_setname_np(pthread_self(), "outbox-results");
   std::unique_lock<std::mutex> lock(results_mu_);
   while (true) {
     results_cv_.wait(lock, [this] { return results_stop_ || !results_.empty(); });

@@ -1,5 +1,6 @@
 #include "host/pipeline.h"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -172,6 +173,7 @@ void Pipeline::Drain(std::chrono::milliseconds timeout) {
 }
 
 void Pipeline::DispatchLoop() {
+  pthread_setname_np(pthread_self(), "pipeline-disp");  // visible in top -H, perf, gdb
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -231,6 +233,7 @@ void Pipeline::DispatchLoop() {
 }
 
 void Pipeline::WorkerLoop(Worker* w) {
+  pthread_setname_np(pthread_self(), "pipeline");
   // Acknowledging webhooks comes first: under overload the HTTP threads get the CPU and the
   // queue of stored events absorbs the burst (it is durable). Linux applies nice per thread.
   if (options_.worker_nice != 0) setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), options_.worker_nice);
