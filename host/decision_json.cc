@@ -108,21 +108,21 @@ void AppendDecisionSet(std::string* o, const DecisionSet& d) {
 
 void AppendMessageScore(std::string* o, const sentiment::MessageScore& s) {
   o->append("{\"compound\":");
-  jw::Double(o, s.compound);
+  jw::Score(o, s.compound);
   o->append(",\"pos\":");
-  jw::Double(o, s.pos);
+  jw::Score(o, s.pos);
   o->append(",\"neg\":");
-  jw::Double(o, s.neg);
+  jw::Score(o, s.neg);
   o->append(",\"neu\":");
-  jw::Double(o, s.neu);
+  jw::Score(o, s.neu);
   o->append(",\"frustration\":");
-  jw::Double(o, s.frustration);
+  jw::Score(o, s.frustration);
   o->append(",\"churn_risk\":");
-  jw::Double(o, s.churn_risk);
+  jw::Score(o, s.churn_risk);
   o->append(",\"wants_human\":");
-  jw::Double(o, s.wants_human);
+  jw::Score(o, s.wants_human);
   o->append(",\"urgency\":");
-  jw::Double(o, s.urgency);
+  jw::Score(o, s.urgency);
   o->append(",\"terms\":[");
   for (size_t i = 0; i < s.terms.size(); ++i) {
     const sentiment::Term& t = s.terms[i];
@@ -130,7 +130,7 @@ void AppendMessageScore(std::string* o, const sentiment::MessageScore& s) {
     o->append("{\"text\":");
     jw::Str(o, t.text);
     o->append(",\"weight\":");
-    jw::Double(o, static_cast<double>(t.weight));
+    jw::Score(o, static_cast<double>(t.weight));
     o->append(",\"signal\":");
     jw::Str(o, t.signal);
     o->push_back('}');
@@ -142,13 +142,13 @@ void AppendTrend(std::string* o, const sentiment::ConversationTrend& t) {
   o->append("{\"messages\":");
   jw::Int(o, t.messages);
   o->append(",\"last\":");
-  jw::Double(o, t.last);
+  jw::Score(o, t.last);
   o->append(",\"ewma\":");
-  jw::Double(o, t.ewma);
+  jw::Score(o, t.ewma);
   o->append(",\"slope\":");
-  jw::Double(o, t.slope);
+  jw::Score(o, t.slope);
   o->append(",\"min\":");
-  jw::Double(o, t.min);
+  jw::Score(o, t.min);
   o->append(",\"escalating\":");
   jw::Bool(o, t.escalating);
   o->push_back('}');

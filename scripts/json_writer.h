@@ -1,9 +1,11 @@
 // Appends JSON text straight to a std::string, for the decision-log records built on every
 // event (building boost::json values first and serialising them cost more than the scripts).
-// Output is byte-for-byte what boost::json::serialize prints for the same values: same string
-// escapes, and numbers through boost's own formatters.
+// Strings and integers are byte-for-byte what boost::json::serialize prints for the same values;
+// scores are rounded for people to read (Score).
 #pragma once
 
+#include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -51,9 +53,25 @@ inline void Int(std::string* out, int64_t v) {
   out->append(buf, boost::json::detail::format_int64(buf, v));
 }
 
-inline void Double(std::string* out, double v) {
+// A score (sentiment, trend, term weight) with at most 4 decimals and no exponent: "-0.8832",
+// "0.8", "0". Full precision printed "-8.831604566768997E-1" and "8.00000011920929E-1" (a float
+// widened): hard to read in the decision log, and a sixth of its bytes. Not finite -> null.
+inline void Score(std::string* out, double v) {
+  if (!std::isfinite(v)) {
+    out->append("null");
+    return;
+  }
+  double r = std::round(v * 10000.0) / 10000.0;
+  if (r == 0) r = 0;  // no "-0"
   char buf[64];
-  out->append(buf, boost::json::detail::format_double(buf, v));
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, r, std::chars_format::fixed, 4);
+  if (ec != std::errc()) {
+    out->append("null");
+    return;
+  }
+  while (end[-1] == '0') --end;
+  if (end[-1] == '.') --end;
+  out->append(buf, end);
 }
 
 inline void Bool(std::string* out, bool v) { out->append(v ? "true" : "false"); }

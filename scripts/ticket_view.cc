@@ -63,7 +63,7 @@ void SentimentJson(std::string* o, const EventContext& e) {
   o->push_back('{');
   for (const auto& [k, v] : scores) {
     jsonw::Key(o, k);
-    jsonw::Double(o, v);
+    jsonw::Score(o, v);
     o->push_back(',');
   }
   o->append("\"escalating\":");
@@ -71,13 +71,13 @@ void SentimentJson(std::string* o, const EventContext& e) {
   o->append(",\"trend\":{\"messages\":");
   jsonw::Int(o, tr.messages);
   o->append(",\"last\":");
-  jsonw::Double(o, tr.last);
+  jsonw::Score(o, tr.last);
   o->append(",\"ewma\":");
-  jsonw::Double(o, tr.ewma);
+  jsonw::Score(o, tr.ewma);
   o->append(",\"slope\":");
-  jsonw::Double(o, tr.slope);
+  jsonw::Score(o, tr.slope);
   o->append(",\"min\":");
-  jsonw::Double(o, tr.min);
+  jsonw::Score(o, tr.min);
   o->append(",\"escalating\":");
   jsonw::Bool(o, tr.escalating);
   // The terms by text only, each once: their weights and signals are in the event's sentiment

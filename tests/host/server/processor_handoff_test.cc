@@ -15,6 +15,7 @@
 #include "host/event_processor.h"
 #include "host/metrics.h"
 #include "host/pipeline.h"
+#include "scripts/json_writer.h"
 #include "sentiment/sentiment.h"
 #include "tests/host/store/store_test_util.h"
 #include "tests/host/zendesk_instance.h"
@@ -38,17 +39,15 @@ std::string ZendeskBody(const std::string& ticket, const std::string& text) {
 constexpr char kAngry[] =
     "This is the third time my card was charged twice. Unacceptable! Nobody answers, I want a refund.";
 
-// `text` with every double boost::json prints ("-8.831604566768997E-1") rounded to 12 digits and marked:
-// boost 1.81's parser may be one ulp off, so parse + serialize can change the last digit.
-std::string RoundDoubles(const std::string& text) {
+// `text` (boost::json::serialize output) with every double it prints ("-8.832E-1") written the
+// way the decision log writes scores ("-0.8832"), so the two texts can be compared exactly.
+std::string AsDecisionLogScores(const std::string& text) {
   static const std::regex kDouble(R"(-?[0-9](\.[0-9]+)?E-?[0-9]+)");
   std::string out;
   auto last = text.cbegin();
   for (std::sregex_iterator it(text.begin(), text.end(), kDouble), end; it != end; ++it) {
     out.append(last, (*it)[0].first);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "<%.12g>", std::stod((*it)[0].str()));
-    out += buf;
+    scripts::jsonw::Score(&out, std::stod((*it)[0].str()));
     last = (*it)[0].second;
   }
   out.append(last, text.cend());
@@ -137,7 +136,7 @@ TEST_F(ProcessorHandoffTest, StorePathWithoutRecordedIdKeepsTheBodysId) {
   EXPECT_EQ(p.state, EventState::kDone);
 }
 
-TEST_F(ProcessorHandoffTest, DecisionLogRecordsAreWhatBoostJsonPrints) {
+TEST_F(ProcessorHandoffTest, DecisionLogRecordsAreWhatBoostJsonPrintsWithScoresRounded) {
   const StoredEvent stored = Append("503", "inv-503", ZendeskBody("503", kAngry));
   ProcessedEvent p = Processor()->Process(stored, connector_.get(), 1'000);
   const std::map<std::string, std::vector<std::string>> keys = {
@@ -148,7 +147,7 @@ TEST_F(ProcessorHandoffTest, DecisionLogRecordsAreWhatBoostJsonPrints) {
   };
   for (const auto& entry : p.log) {
     json::value v = json::parse(entry.record_json);
-    EXPECT_EQ(RoundDoubles(json::serialize(v)), RoundDoubles(entry.record_json)) << entry.stage;
+    EXPECT_EQ(AsDecisionLogScores(json::serialize(v)), entry.record_json) << entry.stage;
     std::vector<std::string> got;
     for (const auto& kv : v.as_object()) got.emplace_back(kv.key());
     ASSERT_TRUE(keys.count(entry.stage)) << entry.stage;
