@@ -94,7 +94,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "deskhook did not start\n");
     return 1;
   }
-  InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "e2e-secret"};
+  InstanceConfig zd;
+  zd.name = "zd", zd.kind = "zendesk", zd.signing_secret = "e2e-secret";
   const int64_t ts = WallMs() / 1000;
   Phase phase;
   auto request = [&](int64_t ticket) -> std::pair<std::string, std::string> {

@@ -101,8 +101,9 @@ int main(int argc, char** argv) {
   std::string dir = mkdtemp(tmpl);
   int port = FreePort();
 
-  InstanceConfig zd{.name = "zd", .kind = "zendesk", .signing_secret = "bench-zendesk-secret"};
-  InstanceConfig ic{.name = "ic", .kind = "intercom", .signing_secret = "bench-intercom-secret"};
+  InstanceConfig zd, ic;
+  zd.name = "zd", zd.kind = "zendesk", zd.signing_secret = "bench-zendesk-secret";
+  ic.name = "ic", ic.kind = "intercom", ic.signing_secret = "bench-intercom-secret";
   std::string scripts;
   if (!scripts_dir.empty()) {
     scripts = ",\"scripts\":{\"files\":[";

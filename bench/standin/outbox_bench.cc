@@ -95,7 +95,9 @@ int main(int argc, char** argv) {
           c.path = "/api/v2/tickets/" + ev.ticket_id;
           c.body = R"({"ticket":{"additional_tags":["b)" + std::to_string(i) + R"("]}})";
           c.idempotency_key = ev.dedupe_key;
-          ProcessedEvent p{a->event_id, EventState::kDone, 0, {}, {c}};
+          ProcessedEvent p;
+          p.event_id = a->event_id;
+          p.calls = {c};
           (void)(*store)->CommitProcessed(p);
         }
       });

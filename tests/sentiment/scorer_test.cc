@@ -220,7 +220,9 @@ TEST_F(ScorerTest, ScoreMatchesCompoundAndExplains) {
       found = true;
       EXPECT_LT(s.terms[i].weight, 0);
     }
-    if (i > 0) EXPECT_GE(std::fabs(s.terms[i - 1].weight), std::fabs(s.terms[i].weight));
+    if (i > 0) {
+      EXPECT_GE(std::fabs(s.terms[i - 1].weight), std::fabs(s.terms[i].weight));
+    }
   }
   EXPECT_TRUE(found);
   const MessageScore negated = scorer_->Score("not good");

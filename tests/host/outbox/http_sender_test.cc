@@ -31,11 +31,17 @@ class ServerThread {
   std::thread t_;
 };
 
+HttpSenderOptions Options(std::string base_url) {
+  HttpSenderOptions o;
+  o.base_url = std::move(base_url);
+  return o;
+}
+
 TEST(HttpSender, RejectsUnusableBaseUrls) {
-  EXPECT_EQ(HttpSender::Create({"acme.zendesk.com"}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(HttpSender::Create({"ftp://acme"}).status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(HttpSender::Create({"https://"}).status().code(), Code::kInvalidArgument);
-  EXPECT_TRUE(HttpSender::Create({"https://acme.zendesk.com"}).ok());
+  EXPECT_EQ(HttpSender::Create(Options("acme.zendesk.com")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("ftp://acme")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("https://")).status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(HttpSender::Create(Options("https://acme.zendesk.com")).ok());
 }
 
 TEST(HttpSender, PrefixHeadersAndBodyReachTheServer) {
@@ -50,7 +56,7 @@ TEST(HttpSender, PrefixHeadersAndBodyReachTheServer) {
     res.set_content(R"({"ok":true})", "application/json");
   });
   ServerThread st(&server);
-  auto sender = HttpSender::Create({"http://127.0.0.1:" + std::to_string(st.port()) + "/zd/"});
+  auto sender = HttpSender::Create(Options("http://127.0.0.1:" + std::to_string(st.port()) + "/zd/"));
   ASSERT_TRUE(sender.ok());
   HttpAnswer a = (*sender)->Send("PUT", "/api/v2/tickets/1", {{"Authorization", "Bearer t"}},
                                  R"({"ticket":{}})");
