@@ -55,7 +55,8 @@ inline void Int(std::string* out, int64_t v) {
 
 // A score (sentiment, trend, term weight) with at most 4 decimals and no exponent: "-0.8832",
 // "0.8", "0". Full precision printed "-8.831604566768997E-1" and "8.00000011920929E-1" (a float
-// widened): hard to read in the decision log, and a sixth of its bytes. Not finite -> null.
+// widened): hard to read in the decision log, and a sixth of its bytes. Not finite, or too
+// large for the buffer (|v| beyond ~1e58, never a score) -> null.
 inline void Score(std::string* out, double v) {
   if (!std::isfinite(v)) {
     out->append("null");
