@@ -11,8 +11,8 @@ using store_internal::Cursor;
 namespace {
 
 constexpr const char* kEventColumns =
-    "SELECT id, instance, ticket_id, kind, dedupe_key, received_ms, processed_ms, body, "
-    "meta_json, state FROM events ";
+    "SELECT id, instance, ticket_id, kind, dedupe_key, received_ms, processed_ms, b.body, "
+    "meta_json, state FROM events JOIN event_bodies b ON b.event_id = events.id ";
 
 StoredEvent ReadEvent(const Cursor& c) {
   StoredEvent e;
@@ -69,6 +69,32 @@ Result<int64_t> FindDuplicate(Conn& conn, const NewEvent& e, int64_t received_ms
 
 }  // namespace
 
+namespace store_internal {
+
+Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms) {
+  auto ins = conn.Prepare(
+      "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, meta_json) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  auto body = conn.Prepare("INSERT INTO event_bodies(event_id, body) VALUES(?1, ?2)");
+  if (!ins.ok()) return ins.status();
+  if (!body.ok()) return body.status();
+  {
+    Cursor c(*ins);
+    c.Bind(1, e.instance).Bind(2, e.ticket_id).Bind(3, e.kind).Bind(4, e.dedupe_key);
+    c.Bind(5, int64_t{by_hash ? 1 : 0}).Bind(6, received_ms).Bind(7, e.meta_json);
+    Status s = c.Run("insert event");
+    if (!s.ok()) return s;
+  }
+  const int64_t id = sqlite3_last_insert_rowid(conn.db());
+  Cursor c(*body);
+  c.Bind(1, id).BindBlob(2, e.body);
+  Status s = c.Run("insert event body");
+  if (!s.ok()) return s;
+  return id;
+}
+
+}  // namespace store_internal
+
 Result<AppendResult> Store::AppendEvent(const NewEvent& e) {
   if (e.instance.empty()) return Status::InvalidArgument("event has no instance");
   if (e.dedupe_key.empty()) return Status::InvalidArgument("event has no dedupe key");
@@ -82,19 +108,9 @@ Result<AppendResult> Store::AppendEvent(const NewEvent& e) {
       result = AppendResult{*dup, true};
       return Status::Ok();
     }
-    auto ins = conn.Prepare(
-        "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, body, "
-        "meta_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!ins.ok()) return ins.status();
-    {
-      Cursor c(*ins);
-      c.Bind(1, e.instance).Bind(2, e.ticket_id).Bind(3, e.kind).Bind(4, e.dedupe_key);
-      c.Bind(5, int64_t{e.dedupe_by_hash ? 1 : 0}).Bind(6, received_ms);
-      c.BindBlob(7, e.body).Bind(8, e.meta_json);
-      Status s = c.Run("insert event");
-      if (!s.ok()) return s;
-    }
-    result = AppendResult{sqlite3_last_insert_rowid(conn.db()), false};
+    auto id = store_internal::InsertEventRow(conn, e, e.dedupe_by_hash, received_ms);
+    if (!id.ok()) return id.status();
+    result = AppendResult{*id, false};
     if (!e.dedupe_by_hash) return Status::Ok();
     auto seen = conn.Prepare(
         "INSERT OR REPLACE INTO hash_dedupe(instance, key, first_seen_ms, event_id) "

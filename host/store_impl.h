@@ -72,6 +72,8 @@ namespace store_internal {
 Status MigrateSchema(Conn& conn);
 // Writer-side helpers shared by CommitProcessed, AppendLog and the outbox (run inside an op).
 Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries);
+// Inserts the event's row and its body (two tables: see migration 3); returns the new id.
+Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms);
 Status KvSetRow(Conn& conn, const std::string& script, const std::string& key, const std::string& value,
                 int64_t expires_ms);
 Result<int64_t> KvIncrRow(Conn& conn, const std::string& script, const std::string& key, int64_t by,

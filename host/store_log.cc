@@ -125,18 +125,10 @@ Result<int64_t> Store::RecordInternalEvent(const NewEvent& e, ProcessedEvent p) 
   const int64_t now = impl_->Now();
   int64_t id = 0;
   Status st = impl_->Submit([&](Conn& conn) -> Status {
-    auto ins = conn.Prepare(
-        "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, body, meta_json) "
-        "VALUES(?1, ?2, ?3, ?4, 0, ?5, ?6, ?7)");
-    if (!ins.ok()) return ins.status();
-    {
-      Cursor c(*ins);
-      c.Bind(1, e.instance).Bind(2, e.ticket_id).Bind(3, e.kind).Bind(4, e.dedupe_key);
-      c.Bind(5, e.received_ms != 0 ? e.received_ms : now).BindBlob(6, e.body).Bind(7, e.meta_json);
-      Status s = c.Run("insert internal event");
-      if (!s.ok()) return s;
-    }
-    id = sqlite3_last_insert_rowid(conn.db());
+    auto inserted = store_internal::InsertEventRow(conn, e, /*by_hash=*/false,
+                                                   e.received_ms != 0 ? e.received_ms : now);
+    if (!inserted.ok()) return inserted.status();
+    id = *inserted;
     p.event_id = id;
     for (auto& l : p.log) l.event_id = id;
     return CommitOne(conn, p, now);

@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
     sqlite3_finalize(st);
     // What each event leaves in the store (the decision log dominates the write volume).
-    sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM events), (SELECT SUM(length(body) + length(meta_json)) FROM events), "
+    sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM events), (SELECT SUM(length(b.body) + length(e.meta_json)) FROM events e JOIN event_bodies b ON b.event_id = e.id), "
                        "(SELECT COUNT(*) FROM decision_log), (SELECT SUM(length(record_json)) FROM decision_log), "
                        "(SELECT SUM(length(body) + length(headers_json) + length(path)) FROM outbox)", -1, &st, nullptr);
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {

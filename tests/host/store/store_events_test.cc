@@ -154,6 +154,44 @@ TEST(StoreEvents, RestartKeepsEveryStoredEvent) {
   EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
 }
 
+TEST(StoreEvents, BodiesStoredBeforeTheirOwnTableAreMigratedIntact) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  std::vector<int64_t> ids;
+  {
+    auto store = OpenOrFail(testing::Options(path));
+    ASSERT_TRUE(store);
+    for (int i = 0; i < 50; ++i) {
+      auto r = store->AppendEvent(MakeEvent("zd1", "k" + std::to_string(i), "t" + std::to_string(i % 3),
+                                            std::string("body\0-", 6) + std::to_string(i)));
+      ASSERT_TRUE(r.ok());
+      ids.push_back(r->event_id);
+    }
+    ProcessedEvent p;
+    p.event_id = ids[0];
+    ASSERT_TRUE(store->CommitProcessed(p).ok());
+  }
+  testing::DowngradeToSchema2(path);  // as a deskhook before migration 3 left it
+  auto store = OpenOrFail(testing::Options(path));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(testing::CountRows(*store, "event_bodies"), 50);
+  for (int i = 0; i < 50; ++i) {
+    auto e = store->GetEvent(ids[i]);
+    ASSERT_TRUE(e.ok());
+    EXPECT_EQ(e->body, std::string("body\0-", 6) + std::to_string(i));
+    EXPECT_EQ(e->ticket_id, "t" + std::to_string(i % 3));
+  }
+  EXPECT_EQ(store->GetEvent(ids[0])->state, EventState::kDone);
+  EXPECT_EQ(*store->CountPending(), 49);
+  EXPECT_EQ(store->EventsForTicket("zd1", "t1", 100)->size(), 17u);
+  auto next = store->AppendEvent(MakeEvent("zd1", "k-new", "t1", "new body"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(next->event_id, ids.back());
+  EXPECT_EQ(store->GetEvent(next->event_id)->body, "new body");
+  EXPECT_TRUE(store->AppendEvent(MakeEvent("zd1", "k7"))->duplicate);
+  EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
+}
+
 ApiCall MakeCall(const std::string& key, const std::string& body) {
   ApiCall c;
   c.kind = "tag";

@@ -150,6 +150,7 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkAndDeadLette
   const int64_t fresh = append("d4", "T4");
   ASSERT_TRUE(store->CheckWritable().ok());  // the next write batch runs the maintenance
   EXPECT_FALSE(store->GetEvent(done).ok());
+  EXPECT_EQ(testing::CountRows(*store, "event_bodies"), 4) << "the pruned event's body goes with it";
   EXPECT_TRUE(store->LogFor(done)->empty());
   EXPECT_TRUE(store->OutboxForEvent(done)->empty());
   EXPECT_TRUE(store->SentimentHistory("zd", "T1")->empty());

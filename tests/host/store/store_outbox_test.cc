@@ -121,6 +121,7 @@ TEST(StoreOutbox, ADatabaseFromBeforeTheRateLimitedCountIsMigrated) {
     ASSERT_TRUE(store);
     Processed(*store, "d1", {Call("k1", "/a")}, 1000);
   }
+  testing::DowngradeToSchema2(path);
   {
     // Back to schema 1, as a deskhook before this column left it.
     sqlite3* db = nullptr;

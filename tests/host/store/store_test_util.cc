@@ -89,4 +89,32 @@ std::vector<std::string> AllDedupeKeys(Store& store) {
   return keys;
 }
 
+int64_t CountRows(Store& store, const std::string& table) {
+  int64_t n = -1;
+  Status st = store.Read([&](sqlite3* db) {
+    sqlite3_stmt* stmt = nullptr;
+    const std::string sql = "SELECT COUNT(*) FROM " + table;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+      return Status::Internal(sqlite3_errmsg(db));
+    }
+    if (sqlite3_step(stmt) == SQLITE_ROW) n = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return n;
+}
+
+void DowngradeToSchema2(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* sql =
+      "ALTER TABLE events ADD COLUMN body BLOB NOT NULL DEFAULT x'';"
+      "UPDATE events SET body = (SELECT b.body FROM event_bodies b WHERE b.event_id = events.id);"
+      "DROP TABLE event_bodies;"
+      "UPDATE schema_version SET version = 2;";
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 }  // namespace deskhook::testing

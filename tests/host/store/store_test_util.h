@@ -38,4 +38,11 @@ std::string IntegrityCheck(Store& store);
 // Every dedupe_key in the events table (through Store::Read).
 std::vector<std::string> AllDedupeKeys(Store& store);
 
+// SELECT COUNT(*) FROM `table` (through Store::Read); -1 on error (and the test fails).
+int64_t CountRows(Store& store, const std::string& table);
+
+// Turns a closed database at `path` back into schema 2 (bodies inside `events`), as a
+// deskhook from before migration 3 left it. REQUIRES: no Store has the database open.
+void DowngradeToSchema2(const std::string& path);
+
 }  // namespace deskhook::testing
