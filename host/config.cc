@@ -235,6 +235,7 @@ Config ParseOrThrow(const std::string& text, const std::string& base_dir) {
     c.dedupe_window_s = s.Int("dedupe_window_s", c.dedupe_window_s, 1, 86400 * 365);
     c.retention_days = s.Int("retention_days", c.retention_days, 0, 36500);
     c.store_sync = s.String("sync", c.store_sync);
+    c.store_checkpoint_pages = s.Int("checkpoint_pages", c.store_checkpoint_pages, 100, 10'000'000);
     if (c.store_sync != "full" && c.store_sync != "normal")
       throw ConfigError{"store.sync", "must be \"full\" or \"normal\""};
   } else {

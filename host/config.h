@@ -39,6 +39,7 @@ struct Config {
   // "full": fsync on every commit (survives power loss); "normal": WAL without fsync per commit
   // (survives a process crash such as kill -9, may lose the last commits on power loss).
   std::string store_sync = "full";
+  int64_t store_checkpoint_pages = 4000;  // WAL pages between checkpoints (store.checkpoint_pages)
   int workers = 2;
   std::string admin_token;        // bearer token for /api/*; "" disables the admin API
   std::string log_level = "info"; // "debug" | "info" | "warn" | "error"

@@ -97,6 +97,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   so.dedupe_window_s = config.dedupe_window_s;
   so.retention_days = config.retention_days;
   so.synchronous_full = config.store_sync == "full";
+  so.checkpoint_pages = static_cast<int>(config.store_checkpoint_pages);
   auto store = Store::Open(so);
   if (!store.ok()) return store.status();
   impl->store = std::move(store.value());
@@ -166,6 +167,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   Metrics::Global().SetGaugeFn("deskhook_store_commits_total", [st] { return static_cast<double>(st->Stats().commits); });
   Metrics::Global().SetGaugeFn("deskhook_store_ops_total", [st] { return static_cast<double>(st->Stats().ops); });
   Metrics::Global().SetGaugeFn("deskhook_store_failed_batches_total", [st] { return static_cast<double>(st->Stats().failed_batches); });
+  Metrics::Global().SetGaugeFn("deskhook_store_checkpoints_total", [st] { return static_cast<double>(st->Stats().checkpoints); });
   impl->config = std::move(config);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }

@@ -112,6 +112,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
     return Status::InvalidArgument("store path must name a file (WAL needs one)");
   }
   if (options.max_batch < 1) return Status::InvalidArgument("store max_batch must be >= 1");
+  if (options.checkpoint_pages < 1) return Status::InvalidArgument("store checkpoint_pages must be >= 1");
   if (options.dedupe_window_s < 0) return Status::InvalidArgument("dedupe_window_s < 0");
   auto impl = std::make_unique<Impl>(options);
   auto conn = Conn::Open(options.path, /*writer=*/true, options.busy_timeout_ms);
@@ -120,9 +121,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   if (st.ok()) st = store_internal::MigrateSchema(**conn);
   if (!st.ok()) return st;
 
-  // Checkpoints every ~16 MB of WAL (4000 pages), off the writer thread: fewer, larger
-  // checkpoints copy a hot page (index leaves, the table's last leaf) once instead of many times.
-  auto checkpointer = store_internal::Checkpointer::Start(options.path, (*conn)->db(), 4000,
+  // Checkpoints every checkpoint_pages (default ~16 MB of WAL), off the writer thread: fewer,
+  // larger checkpoints copy a hot page (index leaves, a table's last leaf) once, not many times.
+  auto checkpointer = store_internal::Checkpointer::Start(options.path, (*conn)->db(), options.checkpoint_pages,
                                                           options.busy_timeout_ms);
   if (!checkpointer.ok()) return checkpointer.status();
   impl->checkpointer = std::move(checkpointer).value();
@@ -173,6 +174,10 @@ Status Store::CheckWritable() {
   });
 }
 
-StoreStats Store::Stats() const { return impl_->writer->Stats(); }
+StoreStats Store::Stats() const {
+  StoreStats s = impl_->writer->Stats();
+  if (impl_->checkpointer) s.checkpoints = impl_->checkpointer->checkpoints();
+  return s;
+}
 
 }  // namespace deskhook

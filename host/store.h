@@ -31,6 +31,10 @@ struct StoreOptions {
   // false: SQLite's synchronous=NORMAL; a commit still survives kill -9 of the process, but the
   // last commits before a power loss or kernel crash may be lost (the database stays sound).
   bool synchronous_full = true;
+  // The WAL is copied into the database (on its own thread) once it holds this many pages
+  // (4 KB each). Larger: a page written often is copied once per checkpoint, not once per
+  // 16 MB; the WAL file grows to this size first (and back to 64 MB after the copy).
+  int checkpoint_pages = 4000;
   int max_readers = 8;              // read-only connections at most (opened lazily)
   int busy_timeout_ms = 5000;       // wait this long for a lock held by another process
   // Testing aid: PRAGMA max_page_count on the writer (0 = unlimited); simulates a full disk.
@@ -46,6 +50,7 @@ struct StoreStats {
   int64_t ops = 0;             // operations that ran in committed or failed transactions
   int64_t failed_batches = 0;  // BEGIN or COMMIT failed: every op of the batch got Unavailable
   int64_t max_batch_seen = 0;  // largest batch so far
+  int64_t checkpoints = 0;     // WAL checkpoints run (store.checkpoint_pages apart)
 };
 
 struct NewEvent {

@@ -3,6 +3,7 @@
 // no-op endpoint (HTTP parse + 200), and prints events/s, p50/p99, the ratio and peak RSS.
 //
 // usage: bench_ingest [--connections 32] [--seconds 10] [--workers 2] [--scripts DIR] [--binary PATH]
+//                     [--sync full|normal] [--checkpoint-pages N]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
   const std::string scripts_dir = Arg(argc, argv, "scripts", "");
   const std::string sync = Arg(argc, argv, "sync", "full");
+  const std::string checkpoint_pages = Arg(argc, argv, "checkpoint-pages", "4000");
 
   char tmpl[] = "/tmp/deskhook-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);
@@ -120,7 +122,7 @@ int main(int argc, char** argv) {
   std::ofstream(dir + "/bench.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
                                      << R"(,"threads":)" << connections + 8
                                      << R"(,"noop_endpoint":true},"store":{"path":")" << dir
-                                     << R"(/bench.db","sync":")" << sync << R"("},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
+                                     << R"(/bench.db","sync":")" << sync << R"(","checkpoint_pages":)" << checkpoint_pages << R"(},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
                                      << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret","base_url":"http://127.0.0.1:9"},)"
                                      << R"({"name":"ic","kind":"intercom","signing_secret":"bench-intercom-secret"}]})";
 

@@ -18,6 +18,22 @@ TEST(ConfigTest, ExampleStyleConfigParses) {
   EXPECT_EQ(c->FindInstance("zd")->signing_secret, kZendeskSecret);
   EXPECT_EQ(c->http.body_limit_bytes, 65536u);
   EXPECT_EQ(c->store_path, dir.path + "/deskhook.db");
+  EXPECT_EQ(c->store_checkpoint_pages, 4000);
+}
+
+TEST(ConfigTest, CheckpointPagesIsReadAndBounded) {
+  auto with = [](const std::string& pages) {
+    return ParseConfig(R"({"store":{"checkpoint_pages":)" + pages +
+                           R"(},"connectors":[{"name":"a","kind":"intercom","signing_secret":"x1234"}]})",
+                       "");
+  };
+  ASSERT_TRUE(with("50000").ok());
+  EXPECT_EQ(with("50000")->store_checkpoint_pages, 50000);
+  for (const char* bad : {"99", "10000001", "\"many\""}) {
+    auto c = with(bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.status().message().find("store.checkpoint_pages"), std::string::npos) << c.status().message();
+  }
 }
 
 TEST(ConfigTest, SecretsFromEnvAndFile) {

@@ -1,6 +1,8 @@
 // Inbox: append, read back, dedupe, restart; processing commits with log and outbox.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
 #include <set>
 
 #include "host/store.h"
@@ -190,6 +192,31 @@ TEST(StoreEvents, BodiesStoredBeforeTheirOwnTableAreMigratedIntact) {
   EXPECT_EQ(store->GetEvent(next->event_id)->body, "new body");
   EXPECT_TRUE(store->AppendEvent(MakeEvent("zd1", "k7"))->duplicate);
   EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
+}
+
+// A checkpoint runs once the WAL holds checkpoint_pages pages, on its own thread.
+TEST(StoreEvents, CheckpointPagesSetsHowOftenTheWalIsCopied) {
+  auto checkpoints_after_writes = [](int checkpoint_pages) -> int64_t {
+    TempDir dir;
+    StoreOptions o = testing::Options(dir.File("s.db"));
+    o.checkpoint_pages = checkpoint_pages;
+    auto store = OpenOrFail(o);
+    if (!store) return -1;
+    for (int i = 0; i < 300; ++i) {  // one commit each, ~2 pages per commit
+      EXPECT_TRUE(store->AppendEvent(MakeEvent("zd1", "k" + std::to_string(i), "t", std::string(4000, 'x'))).ok());
+    }
+    // The first is due after ~50 commits; a store that should not checkpoint gets 300 ms.
+    const int patience_ms = checkpoint_pages < 1000 ? 5000 : 300;
+    for (int wait_ms = 0; wait_ms < patience_ms && store->Stats().checkpoints == 0; wait_ms += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return store->Stats().checkpoints;
+  };
+  EXPECT_GE(checkpoints_after_writes(100), 1);
+  EXPECT_EQ(checkpoints_after_writes(1'000'000), 0);
+  StoreOptions bad = testing::Options("/tmp/never-created.db");
+  bad.checkpoint_pages = 0;
+  EXPECT_EQ(Store::Open(bad).status().code(), Code::kInvalidArgument);
 }
 
 ApiCall MakeCall(const std::string& key, const std::string& body) {
