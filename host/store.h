@@ -124,8 +124,8 @@ struct ProcessedEvent {
   int64_t processed_ms = 0;
   std::vector<LogEntry> log;
   std::vector<ApiCall> calls;  // become outbox items (seq = index); duplicates by key ignored
-  // Customer sentiment of this event's messages, appended to the ticket's history (idempotent
-  // per event), so history and state change commit together.
+  // Customer sentiment of this event's messages, recorded in the event's row with its state
+  // (the ticket's history is read from those rows); an event processed again keeps the first.
   std::string instance, ticket_id;
   std::vector<double> sentiment;
   // Scripts' ctx.kv writes, in order: committed with the event, so an event processed again
@@ -189,15 +189,17 @@ class Store {
   Result<std::vector<std::pair<std::string, std::string>>> OutboxVars(int64_t event_id);  // by name
 
   // Per-ticket customer sentiment history (compound per customer message, oldest first: in
-  // event id order, then position). Appending the same event's compounds again is a no-op.
+  // event id order, then position), read from the events' rows.
   Result<std::vector<double>> SentimentHistory(const std::string& instance,
                                                const std::string& ticket_id);
   // SentimentHistory of several (instance, ticket_id) pairs in one read transaction: out[i] is
   // the history of tickets[i].
   Result<std::vector<std::vector<double>>> SentimentHistories(
       const std::vector<std::pair<std::string, std::string>>& tickets);
-  Status AppendSentiment(const std::string& instance, const std::string& ticket_id,
-                         int64_t event_id, const std::vector<double>& compounds);
+  // Records `compounds` as the sentiment of stored event `event_id` (CommitProcessed does the
+  // same with ProcessedEvent::sentiment). The first recorded stays: a second call is a no-op.
+  // NotFound when there is no such event.
+  Status AppendSentiment(int64_t event_id, const std::vector<double>& compounds);
 
   // Script key-value store (ctx.kv).
   Result<std::optional<std::string>> KvGet(const std::string& script, const std::string& key,

@@ -72,6 +72,10 @@ namespace store_internal {
 Status MigrateSchema(Conn& conn);
 // Writer-side helpers shared by CommitProcessed, AppendLog and the outbox (run inside an op).
 Status InsertLog(Conn& conn, const std::vector<LogEntry>& entries);
+// events.sentiment: "[c1,c2,...]", each compound in its shortest exact decimal form.
+std::string CompoundsText(const std::vector<double>& compounds);
+// Appends the compounds of `text` (CompoundsText's form) to `out`; false if it is not that form.
+bool ParseCompounds(std::string_view text, std::vector<double>* out);
 // Inserts the event's row and its body (two tables: see migration 3); returns the new id.
 Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms);
 Status KvSetRow(Conn& conn, const std::string& script, const std::string& key, const std::string& value,

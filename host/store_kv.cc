@@ -1,5 +1,7 @@
 // Store: the scripts' key-value store (ctx.kv) and per-ticket sentiment history.
 #include <charconv>
+#include <cmath>
+#include <string_view>
 
 #include "host/store_impl.h"
 
@@ -108,13 +110,17 @@ namespace {
 
 Status ReadSentiment(Conn& conn, const std::string& instance, const std::string& ticket_id, std::vector<double>* out) {
   auto stmt = conn.Prepare(
-      "SELECT compound FROM sentiment_history WHERE instance = ?1 AND ticket_id = ?2 "
-      "ORDER BY event_id, idx");
+      "SELECT id, sentiment FROM events WHERE instance = ?1 AND ticket_id = ?2 "
+      "AND sentiment IS NOT NULL ORDER BY id");
   if (!stmt.ok()) return stmt.status();
   Cursor c(*stmt);
   c.Bind(1, instance).Bind(2, ticket_id);
   int rc;
-  while ((rc = c.Step()) == SQLITE_ROW) out->push_back(c.Double(0));
+  while ((rc = c.Step()) == SQLITE_ROW) {
+    if (!store_internal::ParseCompounds(c.Text(1), out)) {
+      return Status::Internal("event " + std::to_string(c.Int(0)) + " has a malformed sentiment");
+    }
+  }
   return store_internal::SqlStatus(conn.db(), rc, "read sentiment");
 }
 
@@ -145,23 +151,53 @@ Result<std::vector<std::vector<double>>> Store::SentimentHistories(
   return out;
 }
 
-Status Store::AppendSentiment(const std::string& instance, const std::string& ticket_id,
-                              int64_t event_id, const std::vector<double>& compounds) {
+Status Store::AppendSentiment(int64_t event_id, const std::vector<double>& compounds) {
   if (compounds.empty()) return Status::Ok();
+  const std::string text = store_internal::CompoundsText(compounds);
   return impl_->Submit([&](Conn& conn) -> Status {
-    auto ins = conn.Prepare(
-        "INSERT OR IGNORE INTO sentiment_history(instance, ticket_id, event_id, idx, compound) "
-        "VALUES(?1, ?2, ?3, ?4, ?5)");
-    if (!ins.ok()) return ins.status();
-    for (size_t i = 0; i < compounds.size(); ++i) {
-      Cursor c(*ins);
-      c.Bind(1, instance).Bind(2, ticket_id).Bind(3, event_id).Bind(4, static_cast<int64_t>(i));
-      c.BindDouble(5, compounds[i]);
-      Status st = c.Run("insert sentiment");
-      if (!st.ok()) return st;
-    }
-    return Status::Ok();
+    auto upd = conn.Prepare(
+        "UPDATE events SET sentiment = COALESCE(sentiment, ?2) WHERE id = ?1 RETURNING id");
+    if (!upd.ok()) return upd.status();
+    Cursor c(*upd);
+    c.Bind(1, event_id).Bind(2, text);
+    int rc = c.Step();
+    if (rc == SQLITE_DONE) return Status::NotFound("no event " + std::to_string(event_id));
+    if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "append sentiment");
+    return store_internal::SqlStatus(conn.db(), c.Step(), "append sentiment");
   });
 }
+
+namespace store_internal {
+
+std::string CompoundsText(const std::vector<double>& compounds) {
+  std::string out = "[";
+  char buf[32];
+  for (size_t i = 0; i < compounds.size(); ++i) {
+    if (i > 0) out += ',';
+    // Shortest form that reads back as the same double; scores are finite (0 otherwise).
+    const double v = std::isfinite(compounds[i]) ? compounds[i] : 0.0;
+    auto r = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, r.ptr);
+  }
+  out += ']';
+  return out;
+}
+
+bool ParseCompounds(std::string_view text, std::vector<double>* out) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  const char* p = text.data() + 1;
+  const char* end = text.data() + text.size() - 1;
+  while (p < end) {
+    double v = 0;
+    auto r = std::from_chars(p, end, v);
+    if (r.ec != std::errc()) return false;
+    out->push_back(v);
+    p = r.ptr;
+    if (p < end && (*p++ != ',' || p == end)) return false;
+  }
+  return true;
+}
+
+}  // namespace store_internal
 
 }  // namespace deskhook

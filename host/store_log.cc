@@ -57,12 +57,19 @@ Status CommitOne(Conn& conn, const ProcessedEvent& p, int64_t now) {
   const int64_t processed_ms = p.processed_ms != 0 ? p.processed_ms : now;
   std::string instance, ticket_id;
   {
+    // The first sentiment recorded for an event stays (reprocessing does not rewrite history).
     auto upd = conn.Prepare(
-        "UPDATE events SET state = ?2, processed_ms = ?3 WHERE id = ?1 "
-        "RETURNING instance, ticket_id");
+        "UPDATE events SET state = ?2, processed_ms = ?3, sentiment = COALESCE(sentiment, ?4) "
+        "WHERE id = ?1 RETURNING instance, ticket_id");
     if (!upd.ok()) return upd.status();
+    const std::string sentiment = store_internal::CompoundsText(p.sentiment);  // outlives `c`
     Cursor c(*upd);
     c.Bind(1, p.event_id).Bind(2, static_cast<int64_t>(p.state)).Bind(3, processed_ms);
+    if (p.sentiment.empty()) {
+      c.BindNull(4);
+    } else {
+      c.Bind(4, sentiment);
+    }
     int rc = c.Step();
     if (rc == SQLITE_DONE) return Status::NotFound("no event " + std::to_string(p.event_id));
     if (rc != SQLITE_ROW) return store_internal::SqlStatus(conn.db(), rc, "update event");
@@ -81,19 +88,6 @@ Status CommitOne(Conn& conn, const ProcessedEvent& p, int64_t now) {
   if (!p.kv.empty()) {
     st = store_internal::ApplyKvWrites(conn, p.kv, now);
     if (!st.ok()) return st;
-  }
-  if (!p.sentiment.empty()) {
-    auto ins = conn.Prepare(
-        "INSERT OR IGNORE INTO sentiment_history(instance, ticket_id, event_id, idx, compound) "
-        "VALUES(?1, ?2, ?3, ?4, ?5)");
-    if (!ins.ok()) return ins.status();
-    for (size_t i = 0; i < p.sentiment.size(); ++i) {
-      Cursor c(*ins);
-      c.Bind(1, instance).Bind(2, ticket_id).Bind(3, p.event_id).Bind(4, static_cast<int64_t>(i));
-      c.BindDouble(5, p.sentiment[i]);
-      st = c.Run("insert sentiment");
-      if (!st.ok()) return st;
-    }
   }
   return Status::Ok();
 }

@@ -178,7 +178,8 @@ int TrendMessages(const ProcessedEvent& p) {
 }
 
 TEST_F(ProcessorHandoffTest, HistoryReadByTheCallerIsUsedForItsTicketOnly) {
-  ASSERT_TRUE(store_->AppendSentiment("zd", "701", 1, {-0.5}).ok());
+  const StoredEvent earlier = Append("701", "inv-700", ZendeskBody("701", kAngry));
+  ASSERT_TRUE(store_->AppendSentiment(earlier.id, {-0.5}).ok());
   const StoredEvent stored = Append("701", "inv-701", ZendeskBody("701", kAngry));
   EXPECT_EQ(TrendMessages(Processor()->Process(stored, connector_.get(), 1'000)), 2) << "read from the store";
   const std::vector<double> prefetched = {-0.5, -0.6, -0.7};

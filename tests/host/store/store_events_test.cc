@@ -156,7 +156,7 @@ TEST(StoreEvents, RestartKeepsEveryStoredEvent) {
   EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
 }
 
-TEST(StoreEvents, BodiesStoredBeforeTheirOwnTableAreMigratedIntact) {
+TEST(StoreEvents, BodiesAndSentimentFromOlderSchemasAreMigratedIntact) {
   TempDir dir;
   const std::string path = dir.File("s.db");
   std::vector<int64_t> ids;
@@ -171,9 +171,11 @@ TEST(StoreEvents, BodiesStoredBeforeTheirOwnTableAreMigratedIntact) {
     }
     ProcessedEvent p;
     p.event_id = ids[0];
+    p.sentiment = {-0.25, 0.1 + 0.2};
     ASSERT_TRUE(store->CommitProcessed(p).ok());
+    ASSERT_TRUE(store->AppendSentiment(ids[3], {0.75}).ok());  // ticket t0 as well
   }
-  testing::DowngradeToSchema2(path);  // as a deskhook before migration 3 left it
+  testing::DowngradeToSchema2(path);  // as a deskhook before migrations 3 and 4 left it
   auto store = OpenOrFail(testing::Options(path));
   ASSERT_TRUE(store);
   EXPECT_EQ(testing::CountRows(*store, "event_bodies"), 50);
@@ -184,6 +186,9 @@ TEST(StoreEvents, BodiesStoredBeforeTheirOwnTableAreMigratedIntact) {
     EXPECT_EQ(e->ticket_id, "t" + std::to_string(i % 3));
   }
   EXPECT_EQ(store->GetEvent(ids[0])->state, EventState::kDone);
+  // SQLite's JSON keeps 15 significant digits: 0.30000000000000004 comes back as 0.3.
+  EXPECT_EQ(*store->SentimentHistory("zd1", "t0"), (std::vector<double>{-0.25, 0.3, 0.75}));
+  EXPECT_TRUE(store->SentimentHistory("zd1", "t1")->empty());
   EXPECT_EQ(*store->CountPending(), 49);
   EXPECT_EQ(store->EventsForTicket("zd1", "t1", 100)->size(), 17u);
   auto next = store->AppendEvent(MakeEvent("zd1", "k-new", "t1", "new body"));

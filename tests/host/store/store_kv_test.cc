@@ -206,15 +206,26 @@ TEST(StoreSentiment, HistoryIsOldestFirstPerTicketAndIdempotent) {
   TempDir dir;
   auto store = OpenOrFail(testing::Options(dir.File("s.db")));
   ASSERT_TRUE(store);
-  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 2, {-0.5, -0.7}).ok());
-  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 1, {0.3}).ok());  // earlier event, later write
-  ASSERT_TRUE(store->AppendSentiment("zd", "T2", 3, {0.9}).ok());
-  ASSERT_TRUE(store->AppendSentiment("zd", "T1", 2, {-0.5, -0.7}).ok());  // reprocessed: no-op
+  const int64_t t1a = store->AppendEvent(testing::MakeEvent("zd", "a", "T1")).value().event_id;
+  const int64_t t1b = store->AppendEvent(testing::MakeEvent("zd", "b", "T1")).value().event_id;
+  const int64_t t2 = store->AppendEvent(testing::MakeEvent("zd", "c", "T2")).value().event_id;
+  const int64_t t1c = store->AppendEvent(testing::MakeEvent("zd", "d", "T1")).value().event_id;
+  ASSERT_TRUE(store->AppendSentiment(t1b, {-0.5, -0.7}).ok());
+  ASSERT_TRUE(store->AppendSentiment(t1a, {0.3}).ok());  // earlier event, later write
+  ASSERT_TRUE(store->AppendSentiment(t2, {0.9}).ok());
+  ASSERT_TRUE(store->AppendSentiment(t1b, {0.1}).ok());  // reprocessed: the first stays
+  // t1c has no sentiment (no customer message): it adds nothing.
+  const double exact = 0.1 + 0.2;  // 0.30000000000000004: kept to the last bit
+  ProcessedEvent p;
+  p.event_id = t1c;
+  p.sentiment = {exact, -1e-7};
+  ASSERT_TRUE(store->CommitProcessed(p).ok());
   auto h = store->SentimentHistory("zd", "T1");
   ASSERT_TRUE(h.ok());
-  EXPECT_EQ(*h, (std::vector<double>{0.3, -0.5, -0.7}));
+  EXPECT_EQ(*h, (std::vector<double>{0.3, -0.5, -0.7, exact, -1e-7}));
   EXPECT_EQ(*store->SentimentHistory("zd", "T2"), std::vector<double>{0.9});
   EXPECT_TRUE(store->SentimentHistory("other", "T1")->empty());
+  EXPECT_EQ(store->AppendSentiment(424242, {0.5}).code(), Code::kNotFound);
 }
 
 }  // namespace

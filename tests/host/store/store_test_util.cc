@@ -105,7 +105,24 @@ int64_t CountRows(Store& store, const std::string& table) {
   return n;
 }
 
+void DowngradeToSchema3(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* sql =
+      "CREATE TABLE sentiment_history(id INTEGER PRIMARY KEY, instance TEXT NOT NULL,"
+      "  ticket_id TEXT NOT NULL, event_id INTEGER NOT NULL, idx INTEGER NOT NULL, compound REAL NOT NULL);"
+      "CREATE UNIQUE INDEX sentiment_ticket ON sentiment_history(instance, ticket_id, event_id, idx);"
+      "INSERT INTO sentiment_history(instance, ticket_id, event_id, idx, compound)"
+      "  SELECT e.instance, e.ticket_id, e.id, j.key, j.value FROM events e, json_each(e.sentiment) j"
+      "  WHERE e.sentiment IS NOT NULL;"
+      "ALTER TABLE events DROP COLUMN sentiment;"
+      "UPDATE schema_version SET version = 3;";
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 void DowngradeToSchema2(const std::string& path) {
+  DowngradeToSchema3(path);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* sql =

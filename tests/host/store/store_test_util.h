@@ -41,8 +41,10 @@ std::vector<std::string> AllDedupeKeys(Store& store);
 // SELECT COUNT(*) FROM `table` (through Store::Read); -1 on error (and the test fails).
 int64_t CountRows(Store& store, const std::string& table);
 
-// Turns a closed database at `path` back into schema 2 (bodies inside `events`), as a
-// deskhook from before migration 3 left it. REQUIRES: no Store has the database open.
+// Turn a closed database at `path` back into schema 3 (sentiment in its own table) or 2
+// (bodies inside `events` too), as a deskhook from before migration 4 or 3 left it.
+// REQUIRES: no Store has the database open.
+void DowngradeToSchema3(const std::string& path);
 void DowngradeToSchema2(const std::string& path);
 
 }  // namespace deskhook::testing
