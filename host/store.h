@@ -160,8 +160,8 @@ class Store {
   // Marks the event processed and records its log and outbox calls in one transaction.
   // NotFound when the event does not exist (then nothing is written). Log seq numbers continue
   // after the event's existing entries; outbox items get state pending, next_attempt_ms =
-  // processed_ms; a call whose idempotency_key is already in the outbox is skipped (an empty
-  // key is never deduplicated).
+  // processed_ms; a call whose idempotency_key the event already has in the outbox is skipped
+  // (an empty key is never deduplicated). Keys are per event: connectors derive them from it.
   Status CommitProcessed(const ProcessedEvent& processed);
   // Several events in one operation (one transaction, one fsync). All or nothing: on error
   // none is committed and the caller may retry them one by one.

@@ -77,7 +77,7 @@ Status InsertOutboxCall(Conn& conn, int64_t event_id, int seq, const std::string
       "INSERT INTO outbox(event_id, seq, instance, ticket_id, idem_key, kind, method, path, "
       "headers_json, body, capture_pointer, capture_as, next_attempt_ms, created_ms, "
       "updated_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?13) "
-      "ON CONFLICT(idem_key) DO NOTHING");
+      "ON CONFLICT(event_id, idem_key) DO NOTHING");
   if (!ins.ok()) return ins.status();
   const std::string headers = HeadersToJson(call.headers);
   Cursor c(*ins);

@@ -4,7 +4,7 @@
 // at a fixed open-loop rate (default 1,000 events/s).
 //
 // usage: bench_e2e [--rate 1000] [--seconds 10] [--saturation-events 30000] [--sync full|normal]
-//                  [--workers 2] [--binary PATH]
+//                  [--workers 2] [--binary PATH] [--checkpoint-pages N]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   const double seconds = std::stod(Arg(argc, argv, "seconds", "10"));
   const int64_t saturation_events = std::stoll(Arg(argc, argv, "saturation-events", "30000"));
   const std::string sync = Arg(argc, argv, "sync", "full");
+  const std::string checkpoint_pages = Arg(argc, argv, "checkpoint-pages", "4000");
   const std::string workers = Arg(argc, argv, "workers", "2");
   const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
   const std::string scripts = std::string(DESKHOOK_SOURCE_DIR) + "/examples/scripts";
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   int port = FreePort();
   std::ofstream(dir + "/e2e.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
       << R"(,"threads":96},"store":{"path":")" << dir << R"(/e2e.db","sync":")" << sync
-      << R"("},"workers":)" << workers << R"(,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
+      << R"(","checkpoint_pages":)" << checkpoint_pages << R"(},"workers":)" << workers << R"(,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
       << scripts << R"(/vip_requesters.lua",")" << scripts << R"(/escalate_frustration.lua",")" << scripts
       << R"(/churn_risk.lua",")" << scripts << R"(/route_by_topic.lua"],"module_dir":")" << scripts
       << R"(","escalate":{"tags":["escalation"],"group":"360099","priority":"high"}},)"

@@ -139,17 +139,63 @@ TEST(StoreOutbox, ADatabaseFromBeforeTheRateLimitedCountIsMigrated) {
   EXPECT_EQ(store->GetOutbox(item.id)->rate_limited, 7);
 }
 
-TEST(StoreOutbox, SameIdempotencyKeyIsStoredOnce) {
+TEST(StoreOutbox, AnEventsCallIsStoredOncePerIdempotencyKey) {
   TempDir dir;
   auto store = OpenOrFail(testing::Options(dir.File("s.db")));
   ASSERT_TRUE(store);
-  Processed(*store, "d1", {Call("same", "/a")}, 1000);
-  Processed(*store, "d2", {Call("same", "/a"), Call("other", "/b")}, 1000);
-  auto all = store->ListOutbox(std::nullopt, 10);
-  ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].call.idempotency_key, "same");
-  EXPECT_EQ((*all)[0].call.path, "/a");
-  EXPECT_EQ((*all)[1].call.idempotency_key, "other");
+  const int64_t ev = Processed(*store, "d1", {Call("same", "/a"), Call("same", "/a2")}, 1000);
+  ProcessedEvent again;  // the same event committed again (processed a second time)
+  again.event_id = ev;
+  again.processed_ms = 2000;
+  again.calls = {Call("same", "/a3"), Call("other", "/b"), Call("", "/c"), Call("", "/c")};
+  ASSERT_TRUE(store->CommitProcessed(again).ok());
+  auto mine = store->OutboxForEvent(ev);
+  ASSERT_TRUE(mine.ok());
+  ASSERT_EQ(mine->size(), 4u) << "'same' once, 'other' once, and both calls without a key";
+  EXPECT_EQ((*mine)[0].call.idempotency_key, "same");
+  EXPECT_EQ((*mine)[0].call.path, "/a");
+  EXPECT_EQ((*mine)[1].call.idempotency_key, "other");
+  EXPECT_EQ((*mine)[2].call.idempotency_key, "");
+  EXPECT_EQ((*mine)[3].call.idempotency_key, "");
+  // Keys are scoped to their event (connectors derive them from it): another event's equal key
+  // is another call.
+  const int64_t other = Processed(*store, "d2", {Call("same", "/a")}, 1000);
+  EXPECT_EQ(store->OutboxForEvent(other)->size(), 1u);
+}
+
+TEST(StoreOutbox, AnOutboxFromBeforePerEventKeysIsMigratedIntact) {
+  TempDir dir;
+  const std::string path = dir.File("s.db");
+  int64_t ev = 0;
+  {
+    auto store = OpenOrFail(testing::Options(path));
+    ASSERT_TRUE(store);
+    ev = Processed(*store, "d1", {Call("k1", "/a"), Call("", "/b")}, 1000);
+    OutboxItem item = store->OutboxForEvent(ev)->at(0);
+    item.state = OutboxState::kDead;
+    item.attempts = 3;
+    item.rate_limited = 2;
+    item.last_error = "HTTP 422";
+    ASSERT_TRUE(store->UpdateOutbox(item).ok());
+  }
+  testing::DowngradeToSchema4(path);
+  auto store = OpenOrFail(testing::Options(path));
+  ASSERT_TRUE(store);
+  auto items = store->OutboxForEvent(ev);
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 2u);
+  EXPECT_EQ((*items)[0].call.idempotency_key, "k1");
+  EXPECT_EQ((*items)[0].state, OutboxState::kDead);
+  EXPECT_EQ((*items)[0].attempts, 3);
+  EXPECT_EQ((*items)[0].rate_limited, 2);
+  EXPECT_EQ((*items)[0].last_error, "HTTP 422");
+  EXPECT_EQ((*items)[1].call.path, "/b");
+  ProcessedEvent again;
+  again.event_id = ev;
+  again.calls = {Call("k1", "/a")};
+  ASSERT_TRUE(store->CommitProcessed(again).ok());
+  EXPECT_EQ(store->OutboxForEvent(ev)->size(), 2u) << "the migrated key still deduplicates";
+  EXPECT_EQ(testing::IntegrityCheck(*store), "ok");
 }
 
 TEST(StoreOutbox, VarsAreSetOverwrittenAndScopedToEvent) {

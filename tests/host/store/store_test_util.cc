@@ -105,7 +105,32 @@ int64_t CountRows(Store& store, const std::string& table) {
   return n;
 }
 
+void DowngradeToSchema4(const std::string& path) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* sql =
+      "CREATE TABLE outbox_v4(id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
+      "  instance TEXT NOT NULL, ticket_id TEXT NOT NULL, idem_key TEXT UNIQUE, kind TEXT NOT NULL,"
+      "  method TEXT NOT NULL, path TEXT NOT NULL, headers_json TEXT NOT NULL, body BLOB NOT NULL,"
+      "  capture_pointer TEXT NOT NULL, capture_as TEXT NOT NULL, state INTEGER NOT NULL DEFAULT 0,"
+      "  attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+      "  last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',"
+      "  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, rate_limited INTEGER NOT NULL DEFAULT 0);"
+      "INSERT INTO outbox_v4 SELECT id, event_id, seq, instance, ticket_id, idem_key, kind, method, path,"
+      "  headers_json, body, capture_pointer, capture_as, state, attempts, next_attempt_ms, last_status,"
+      "  last_error, created_ms, updated_ms, rate_limited FROM outbox;"
+      "DROP TABLE outbox;"
+      "ALTER TABLE outbox_v4 RENAME TO outbox;"
+      "CREATE INDEX outbox_due ON outbox(next_attempt_ms, id) WHERE state = 0;"
+      "CREATE INDEX outbox_state ON outbox(state, id);"
+      "CREATE INDEX outbox_event ON outbox(event_id, seq);"
+      "UPDATE schema_version SET version = 4;";
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
 void DowngradeToSchema3(const std::string& path) {
+  DowngradeToSchema4(path);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* sql =

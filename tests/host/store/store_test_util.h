@@ -41,9 +41,10 @@ std::vector<std::string> AllDedupeKeys(Store& store);
 // SELECT COUNT(*) FROM `table` (through Store::Read); -1 on error (and the test fails).
 int64_t CountRows(Store& store, const std::string& table);
 
-// Turn a closed database at `path` back into schema 3 (sentiment in its own table) or 2
-// (bodies inside `events` too), as a deskhook from before migration 4 or 3 left it.
+// Turn a closed database at `path` back into schema 4, 3 (sentiment in its own table as well)
+// or 2 (bodies inside `events` too), as a deskhook from before migration 5, 4 or 3 left it.
 // REQUIRES: no Store has the database open.
+void DowngradeToSchema4(const std::string& path);  // outbox keys unique across the outbox
 void DowngradeToSchema3(const std::string& path);
 void DowngradeToSchema2(const std::string& path);
 
