@@ -158,6 +158,7 @@ void ParseHttp(const Reader& r, HttpConfig* h) {
   h->keep_alive_max_requests =
       static_cast<int>(r.Int("keep_alive_max_requests", h->keep_alive_max_requests, 1, 10000000));
   h->tcp_nodelay = r.Bool("tcp_nodelay", h->tcp_nodelay);
+  h->listen_backlog = static_cast<int>(r.Int("listen_backlog", h->listen_backlog, 1, 65535));
   h->noop_endpoint = r.Bool("noop_endpoint", h->noop_endpoint);
 }
 

@@ -27,6 +27,10 @@ struct HttpConfig {
   int keep_alive_timeout_s = 30;
   int keep_alive_max_requests = 10000;
   bool tcp_nodelay = true;
+  // Connections the kernel completes and queues before the server accepts them (also capped by
+  // net.core.somaxconn). cpp-httplib listens with 5: a burst of new connections then has SYNs
+  // dropped, and each dropped one stalls a second before the client retries.
+  int listen_backlog = 1024;
   bool noop_endpoint = false;     // POST /noop answers 200 (benchmark baseline)
 };
 

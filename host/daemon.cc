@@ -189,6 +189,7 @@ Status Daemon::Start() {
   impl_->http_thread = std::thread([this] { impl_->http->Serve(); });
   log::Info("deskhook serving", {{"address", std::string_view(impl_->config.http.address)},
                                  {"port", int64_t{impl_->http->port()}},
+                                 {"listen_backlog", int64_t{impl_->http->listen_backlog()}},
                                  {"store", std::string_view(impl_->config.store_path)},
                                  {"connectors", int64_t(impl_->connectors.size())},
                                  {"workers", int64_t{impl_->config.workers}}});

@@ -1,6 +1,9 @@
 #include "host/http_server.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -42,6 +45,12 @@ HttpServer::HttpServer(const HttpConfig& config, Ingest* ingest, AdminApi* admin
   const int threads = config_.threads;
   server_->new_task_queue = [threads] { return new NamedThreadPool(static_cast<size_t>(threads)); };
   server_->set_tcp_nodelay(config_.tcp_nodelay);
+  // Called for the listening socket before bind (not for accepted ones): keep the library's
+  // options and remember the socket, to raise its backlog once it listens (Bind()).
+  server_->set_socket_options([this](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd_ = sock;
+  });
   server_->set_payload_max_length(config_.body_limit_bytes);
   server_->set_read_timeout(config_.read_timeout_ms / 1000, (config_.read_timeout_ms % 1000) * 1000);
   server_->set_write_timeout(config_.write_timeout_ms / 1000, (config_.write_timeout_ms % 1000) * 1000);
@@ -121,7 +130,20 @@ Status HttpServer::Bind() {
       return Status::Unavailable("cannot bind " + config_.address + ":" + std::to_string(config_.port));
     port_ = config_.port;
   }
+  // httplib listened with a backlog of 5; listen() again on the same socket sets ours.
+  if (listen_fd_ < 0 || ::listen(listen_fd_, config_.listen_backlog) != 0) {
+    return Status::Unavailable("cannot set the listen backlog on " + config_.address);
+  }
   return Status::Ok();
+}
+
+int HttpServer::listen_backlog() const {
+  if (listen_fd_ < 0) return -1;
+  // For a listening socket Linux reports its accept-queue limit in tcpi_sacked.
+  tcp_info info{};
+  socklen_t len = sizeof(info);
+  if (getsockopt(listen_fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
+  return static_cast<int>(info.tcpi_sacked);
 }
 
 void HttpServer::Serve() {

@@ -1,6 +1,7 @@
 #include "bench/standin/standin.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -370,8 +371,16 @@ int Standin::Start(int port, const std::string& record_path, int threads) {
   s.Put(".*", handler);
   s.Delete(".*", handler);
   s.Patch(".*", handler);
+  // Like deskhook's own server: httplib listens with a backlog of 5, and a burst of new
+  // connections (the outbox lanes starting at once) then waits a second for SYN retries.
+  int listen_fd = -1;
+  s.set_socket_options([&listen_fd](socket_t sock) {
+    httplib::default_socket_options(sock);
+    listen_fd = sock;
+  });
   impl->port = port == 0 ? s.bind_to_any_port("127.0.0.1") : (s.bind_to_port("127.0.0.1", port) ? port : -1);
   if (impl->port < 0) return -1;
+  if (listen_fd >= 0) ::listen(listen_fd, 1024);
   impl->thread = std::thread([impl] { impl->server.listen_after_bind(); });
   while (!s.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return impl->port;

@@ -19,9 +19,10 @@ TEST(ConfigTest, ExampleStyleConfigParses) {
   EXPECT_EQ(c->http.body_limit_bytes, 65536u);
   EXPECT_EQ(c->store_path, dir.path + "/deskhook.db");
   EXPECT_EQ(c->store_checkpoint_pages, 4000);
+  EXPECT_EQ(c->http.listen_backlog, 1024);
 }
 
-TEST(ConfigTest, CheckpointPagesIsReadAndBounded) {
+TEST(ConfigTest, StoreAndHttpTuningIsReadAndBounded) {
   auto with = [](const std::string& pages) {
     return ParseConfig(R"({"store":{"checkpoint_pages":)" + pages +
                            R"(},"connectors":[{"name":"a","kind":"intercom","signing_secret":"x1234"}]})",
@@ -29,6 +30,9 @@ TEST(ConfigTest, CheckpointPagesIsReadAndBounded) {
   };
   ASSERT_TRUE(with("50000").ok());
   EXPECT_EQ(with("50000")->store_checkpoint_pages, 50000);
+  auto backlog = ParseConfig(R"({"http":{"listen_backlog":0},"connectors":[{"name":"a","kind":"intercom","signing_secret":"x1234"}]})", "");
+  ASSERT_FALSE(backlog.ok());
+  EXPECT_NE(backlog.status().message().find("http.listen_backlog"), std::string::npos);
   for (const char* bad : {"99", "10000001", "\"many\""}) {
     auto c = with(bad);
     ASSERT_FALSE(c.ok()) << bad;
