@@ -105,10 +105,20 @@ int64_t CountRows(Store& store, const std::string& table) {
   return n;
 }
 
-void DowngradeToSchema4(const std::string& path) {
+namespace {
+
+// Runs `sql` on the database at `path` through a plain connection, failing the test on error.
+void ExecOnClosedDatabase(const std::string& path, const char* sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const char* sql =
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+void DowngradeToSchema4(const std::string& path) {
+  ExecOnClosedDatabase(path,
       "CREATE TABLE outbox_v4(id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, seq INTEGER NOT NULL,"
       "  instance TEXT NOT NULL, ticket_id TEXT NOT NULL, idem_key TEXT UNIQUE, kind TEXT NOT NULL,"
       "  method TEXT NOT NULL, path TEXT NOT NULL, headers_json TEXT NOT NULL, body BLOB NOT NULL,"
@@ -124,16 +134,12 @@ void DowngradeToSchema4(const std::string& path) {
       "CREATE INDEX outbox_due ON outbox(next_attempt_ms, id) WHERE state = 0;"
       "CREATE INDEX outbox_state ON outbox(state, id);"
       "CREATE INDEX outbox_event ON outbox(event_id, seq);"
-      "UPDATE schema_version SET version = 4;";
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
+      "UPDATE schema_version SET version = 4;");
 }
 
 void DowngradeToSchema3(const std::string& path) {
   DowngradeToSchema4(path);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const char* sql =
+  ExecOnClosedDatabase(path,
       "CREATE TABLE sentiment_history(id INTEGER PRIMARY KEY, instance TEXT NOT NULL,"
       "  ticket_id TEXT NOT NULL, event_id INTEGER NOT NULL, idx INTEGER NOT NULL, compound REAL NOT NULL);"
       "CREATE UNIQUE INDEX sentiment_ticket ON sentiment_history(instance, ticket_id, event_id, idx);"
@@ -141,22 +147,16 @@ void DowngradeToSchema3(const std::string& path) {
       "  SELECT e.instance, e.ticket_id, e.id, j.key, j.value FROM events e, json_each(e.sentiment) j"
       "  WHERE e.sentiment IS NOT NULL;"
       "ALTER TABLE events DROP COLUMN sentiment;"
-      "UPDATE schema_version SET version = 3;";
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
+      "UPDATE schema_version SET version = 3;");
 }
 
 void DowngradeToSchema2(const std::string& path) {
   DowngradeToSchema3(path);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  const char* sql =
+  ExecOnClosedDatabase(path,
       "ALTER TABLE events ADD COLUMN body BLOB NOT NULL DEFAULT x'';"
       "UPDATE events SET body = (SELECT b.body FROM event_bodies b WHERE b.event_id = events.id);"
       "DROP TABLE event_bodies;"
-      "UPDATE schema_version SET version = 2;";
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  sqlite3_close(db);
+      "UPDATE schema_version SET version = 2;");
 }
 
 }  // namespace deskhook::testing
