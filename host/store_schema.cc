@@ -112,6 +112,7 @@ ALTER TABLE events DROP COLUMN body;
     // cost a randomly placed page write per event (bench/store/wal_census.py).
     R"sql(
 ALTER TABLE events ADD COLUMN sentiment TEXT;
+CREATE INDEX sentiment_by_event ON sentiment_history(event_id, idx);  -- else a scan per event
 UPDATE events SET sentiment = (SELECT json_group_array(compound) FROM
     (SELECT compound FROM sentiment_history s WHERE s.event_id = events.id ORDER BY s.idx))
   WHERE id IN (SELECT event_id FROM sentiment_history);
