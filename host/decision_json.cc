@@ -5,15 +5,6 @@
 namespace deskhook {
 namespace jw = scripts::jsonw;
 
-void AppendStrings(std::string* o, const std::vector<std::string>& v) {
-  o->push_back('[');
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) o->push_back(',');
-    jw::Str(o, v[i]);
-  }
-  o->push_back(']');
-}
-
 void AppendTicketSummary(std::string* o, const Ticket& t) {
   o->append("{\"instance\":");
   jw::Str(o, t.instance);
@@ -34,7 +25,7 @@ void AppendTicketSummary(std::string* o, const Ticket& t) {
   o->append(",\"group\":");
   jw::Str(o, t.group_id);
   o->append(",\"tags\":");
-  AppendStrings(o, t.tags);
+  jw::Strings(o, t.tags);
   o->append(",\"priority\":");
   jw::Str(o, t.priority);
   o->append(",\"status\":");
@@ -76,15 +67,15 @@ void AppendDecisionSet(std::string* o, const DecisionSet& d) {
   }
   if (!d.add_tags.empty()) {
     key("add_tags");
-    AppendStrings(o, d.add_tags);
+    jw::Strings(o, d.add_tags);
   }
   if (!d.remove_tags.empty()) {
     key("remove_tags");
-    AppendStrings(o, d.remove_tags);
+    jw::Strings(o, d.remove_tags);
   }
   if (!d.notes.empty()) {
     key("notes");
-    AppendStrings(o, d.notes);
+    jw::Strings(o, d.notes);
   }
   if (d.priority) {
     key("priority");

@@ -14,7 +14,6 @@
 namespace deskhook {
 
 // Appenders: each appends one JSON value to *o.
-void AppendStrings(std::string* o, const std::vector<std::string>& v);
 void AppendTicketSummary(std::string* o, const Ticket& t);
 void AppendDecisionSet(std::string* o, const DecisionSet& d);
 void AppendMessageScore(std::string* o, const sentiment::MessageScore& s);

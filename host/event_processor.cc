@@ -231,11 +231,9 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
   }
   history.insert(history.end(), fresh.begin(), fresh.end());
   ctx.trend = sentiment::Trend(history);
-  out.instance = stored.instance;
-  out.ticket_id = ticket.id;
   out.sentiment = fresh;  // committed with the event, so a retry never doubles the history
   std::string reasons;  // in both log entries
-  AppendStrings(&reasons, Reasons(ctx.sentiment, ctx.trend));
+  jw::Strings(&reasons, Reasons(ctx.sentiment, ctx.trend));
   {
     std::string r = "{\"messages\":";
     r.append(scored);
@@ -255,7 +253,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     r.append(",\"group\":");
     jw::Str(&r, ctx.similar.group_id);
     r.append(",\"examples\":");
-    AppendStrings(&r, ctx.similar.examples);
+    jw::Strings(&r, ctx.similar.examples);
     r.push_back('}');
     log("similar", std::move(r));
   }
@@ -283,7 +281,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     o.append(",\"decided\":");
     AppendScriptJson(&o, r.decisions_json, "[]", '[', ']');
     o.append(",\"logs\":");
-    AppendStrings(&o, r.logs);
+    jw::Strings(&o, r.logs);
     o.append(",\"instructions\":");
     jw::Int(&o, r.instructions);
     o.append(",\"micros\":");
@@ -309,7 +307,7 @@ ProcessedEvent EventProcessor::Process(const StoredEvent& stored, const Connecto
     r.append(",\"fallback_applied\":");
     jw::Bool(&r, run.fallback_applied);
     r.append(",\"faq_drafts_proposed\":");
-    AppendStrings(&r, proposed);
+    jw::Strings(&r, proposed);
     r.append(",\"reasons\":");
     r.append(reasons);
     r.append(",\"calls\":[");

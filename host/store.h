@@ -126,7 +126,6 @@ struct ProcessedEvent {
   std::vector<ApiCall> calls;  // become outbox items (seq = index); duplicates by key ignored
   // Customer sentiment of this event's messages, recorded in the event's row with its state
   // (the ticket's history is read from those rows); an event processed again keeps the first.
-  std::string instance, ticket_id;
   std::vector<double> sentiment;
   // Scripts' ctx.kv writes, in order: committed with the event, so an event processed again
   // after a crash does not count twice.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/detail/config.hpp>  // format.hpp needs its macros first
 #include <boost/json/detail/format.hpp>
@@ -76,6 +77,16 @@ inline void Score(std::string* out, double v) {
 }
 
 inline void Bool(std::string* out, bool v) { out->append(v ? "true" : "false"); }
+
+// A JSON array of strings.
+inline void Strings(std::string* out, const std::vector<std::string>& v) {
+  out->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    Str(out, v[i]);
+  }
+  out->push_back(']');
+}
 
 // `"key":` (keys are plain ASCII literals: no escaping).
 inline void Key(std::string* out, std::string_view k) {

@@ -23,15 +23,6 @@ void PersonJson(std::string* o, const Person& p) {
   o->push_back('}');
 }
 
-void StringsJson(std::string* o, const std::vector<std::string>& v) {
-  o->push_back('[');
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) o->push_back(',');
-    jsonw::Str(o, v[i]);
-  }
-  o->push_back(']');
-}
-
 void MessageJson(std::string* o, const Message& m, bool with_body) {
   o->append("{\"id\":");
   jsonw::Str(o, m.id);
@@ -115,7 +106,7 @@ void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
     case Field::kRequester: return PersonJson(o, t.requester);
     case Field::kAssignee: return PersonJson(o, t.assignee);
     case Field::kTags:
-    case Field::kTagged: return StringsJson(o, t.tags);
+    case Field::kTagged: return jsonw::Strings(o, t.tags);
     case Field::kMessages:
       o->push_back('[');
       for (size_t i = 0; i < t.messages.size(); ++i) {
@@ -136,7 +127,7 @@ void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
       o->append(",\"group_id\":");
       jsonw::Str(o, e.similar.group_id);
       o->append(",\"examples\":");
-      StringsJson(o, e.similar.examples);
+      jsonw::Strings(o, e.similar.examples);
       o->push_back('}');
       return;
     case Field::kCount: break;

@@ -51,5 +51,14 @@ TEST(JsonWriterStr, MatchesBoostSerialize) {
   }
 }
 
+TEST(JsonWriterStrings, MatchesBoostSerialize) {
+  for (const std::vector<std::string>& v : {std::vector<std::string>{}, std::vector<std::string>{"one"},
+                                            std::vector<std::string>{"a \"b\"", "", "c\nd"}}) {
+    std::string out;
+    Strings(&out, v);
+    EXPECT_EQ(out, boost::json::serialize(boost::json::value_from(v)));
+  }
+}
+
 }  // namespace
 }  // namespace deskhook::scripts::jsonw

@@ -130,8 +130,6 @@ TEST(StoreRetention, OldProcessedEventsGoWithTheirRecordsPendingWorkAndDeadLette
     p.event_id = id;
     p.log.push_back(LogEntry{id, "decision", "{}", now});
     p.calls.push_back(call(key));
-    p.instance = "zd";
-    p.ticket_id = id == done ? "T1" : id == dead ? "T5" : "T2";
     p.sentiment = {-0.5};
     ASSERT_TRUE(store->CommitProcessed(p).ok());
   }
