@@ -1,9 +1,12 @@
 // Store ingest benchmark: N threads call AppendEvent as fast as they can for a fixed time,
 // once with group commit (max_batch 256) and once with one operation per transaction.
-// Prints durably committed events/s, p50/p99 AppendEvent latency and the average batch size.
+// Prints durably committed events/s, p50/p99 AppendEvent latency, the average batch size and
+// the process's CPU time per event. Mode `inline` runs the same two INSERTs `--batch` events
+// per transaction from one thread (Store::Write): the SQL and WAL cost without one blocked
+// caller per event, i.e. what a front end that hands over whole batches would pay.
 //
 //   store_bench [--threads 32] [--seconds 5] [--body 1000] [--dir /tmp] [--sync full|normal]
-//               [--mode both|group|single]
+//               [--mode both|group|single|inline] [--batch 32]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,6 +19,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "host/store.h"
 
@@ -30,6 +35,7 @@ struct Args {
   std::string dir = "/tmp";
   bool sync_full = true;
   std::string mode = "both";
+  int batch = 32;  // inline mode: events per transaction
 };
 
 Args Parse(int argc, char** argv) {
@@ -42,9 +48,16 @@ Args Parse(int argc, char** argv) {
     else if (k == "--dir") a.dir = v;
     else if (k == "--sync") a.sync_full = v != "normal";
     else if (k == "--mode") a.mode = v;
+    else if (k == "--batch") a.batch = std::max(1, std::atoi(v.c_str()));
     else { std::fprintf(stderr, "unknown option %s\n", k.c_str()); std::exit(2); }
   }
   return a;
+}
+
+double CpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 int64_t WallMs() {
@@ -73,10 +86,52 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
 
   std::atomic<bool> stop{false};
   std::atomic<int64_t> errors{0};
-  std::vector<std::vector<uint32_t>> lat(a.threads);
+  const bool inline_mode = std::string(label) == "inline";
+  const int nthreads = inline_mode ? 1 : a.threads;
+  std::vector<std::vector<uint32_t>> lat(nthreads);
   std::vector<std::thread> threads;
+  const double cpu0 = CpuSeconds();
   const auto start = Clock::now();
-  for (int t = 0; t < a.threads; ++t) {
+  if (inline_mode) {
+    // One caller, `batch` events per transaction: the same rows AppendEvent writes.
+    threads.emplace_back([&] {
+      for (int64_t i = 0; !stop.load(std::memory_order_relaxed);) {
+        auto t0 = Clock::now();
+        deskhook::Status st = store->Write([&](sqlite3* db) -> deskhook::Status {
+          sqlite3_stmt* ev = nullptr;
+          sqlite3_stmt* bd = nullptr;
+          sqlite3_prepare_v3(db,
+                             "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, "
+                             "received_ms, meta_json) VALUES('zd', ?1, 'ticket_created', ?2, 0, ?3, "
+                             "'{\"topic\":\"bench\"}')",
+                             -1, SQLITE_PREPARE_PERSISTENT, &ev, nullptr);
+          sqlite3_prepare_v3(db, "INSERT INTO event_bodies(event_id, body) VALUES(?1, ?2)", -1,
+                             SQLITE_PREPARE_PERSISTENT, &bd, nullptr);
+          int rc = SQLITE_DONE;
+          for (int k = 0; k < a.batch && rc == SQLITE_DONE; ++k, ++i) {
+            std::string ticket = std::to_string(i % 1000), key = "i-" + std::to_string(i);
+            sqlite3_bind_text(ev, 1, ticket.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(ev, 2, key.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(ev, 3, WallMs());
+            rc = sqlite3_step(ev);
+            sqlite3_reset(ev);
+            if (rc != SQLITE_DONE) break;
+            sqlite3_bind_int64(bd, 1, sqlite3_last_insert_rowid(db));
+            sqlite3_bind_blob(bd, 2, body.data(), static_cast<int>(body.size()), SQLITE_STATIC);
+            rc = sqlite3_step(bd);
+            sqlite3_reset(bd);
+          }
+          sqlite3_finalize(ev);
+          sqlite3_finalize(bd);
+          return rc == SQLITE_DONE ? deskhook::Status::Ok() : deskhook::Status::Internal(sqlite3_errmsg(db));
+        });
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+        if (!st.ok()) errors++;
+        lat[0].push_back(static_cast<uint32_t>(us.count()));
+      }
+    });
+  }
+  for (int t = 0; t < (inline_mode ? 0 : a.threads); ++t) {
     threads.emplace_back([&, t] {
       lat[t].reserve(200000);
       deskhook::NewEvent e;
@@ -100,6 +155,7 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
   stop = true;
   for (auto& th : threads) th.join();
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  const double cpu = CpuSeconds() - cpu0;
   deskhook::StoreStats stats = store->Stats();
   auto count = store->CountEvents();
   store.reset();
@@ -115,12 +171,14 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
   std::printf(
       "%-7s threads=%d max_batch=%d sync=%s body=%zuB: %.0f events/s (%lld stored in %.2fs), "
       "append p50=%.2fms p99=%.2fms max=%.2fms, commits=%lld avg_batch=%.1f max_batch_seen=%lld "
-      "errors=%lld\n",
-      label, a.threads, max_batch, a.sync_full ? "FULL" : "NORMAL", a.body, stored / elapsed,
+      "errors=%lld%s, cpu %.1f us/event\n",
+      label, nthreads, max_batch, a.sync_full ? "FULL" : "NORMAL", a.body, stored / elapsed,
       static_cast<long long>(stored), elapsed, pct(0.50), pct(0.99), pct(1.0),
       static_cast<long long>(stats.commits),
       stats.commits ? double(stats.ops) / double(stats.commits) : 0.0,
-      static_cast<long long>(stats.max_batch_seen), static_cast<long long>(errors.load()));
+      static_cast<long long>(stats.max_batch_seen), static_cast<long long>(errors.load()),
+      inline_mode ? (" (an op here is one Write of " + std::to_string(a.batch) + " events)").c_str() : "",
+      stored > 0 ? 1e6 * cpu / double(stored) : 0.0);
   std::fflush(stdout);
 }
 
@@ -130,6 +188,7 @@ int main(int argc, char** argv) {
   Args a = Parse(argc, argv);
   if (a.mode == "both" || a.mode == "group") RunOnce(a, "group", 256);
   if (a.mode == "both" || a.mode == "single") RunOnce(a, "single", 1);
+  if (a.mode == "inline") RunOnce(a, "inline", 256);
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("peak RSS %.1f MB (whole bench process, incl. %d client threads' latency arrays)\n",
