@@ -1,12 +1,14 @@
 #include "host/ingest.h"
 
 #include <chrono>
-#include <mutex>
+#include <exception>
+#include <utility>
 
 #include <openssl/sha.h>
 
 #include "host/log.h"
 #include "host/metrics.h"
+#include "host/one_shot.h"
 
 namespace deskhook {
 namespace {
@@ -52,6 +54,15 @@ std::string MetaJson(const InboundEvent& e, const HeaderMap& headers) {
   return out;
 }
 
+// deskhook_webhook_requests_total and deskhook_ingest_seconds of one answered delivery.
+void CountReply(const std::string& inst, int status, std::chrono::steady_clock::time_point started) {
+  Metrics& m = Metrics::Global();
+  m.Inc("deskhook_webhook_requests_total",
+        Metrics::Labels({{"instance", inst}, {"status", std::to_string(status)}}));
+  m.Observe("deskhook_ingest_seconds", Metrics::Labels({{"instance", inst}}),
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
 }  // namespace
 
 std::string ErrorJson(std::string_view code, std::string_view reason) {
@@ -79,48 +90,41 @@ const Connector* Ingest::Find(std::string_view instance) const {
 }
 
 IngestReply Ingest::Handle(std::string_view instance, const HeaderMap& headers, std::string_view body) {
+  OneShot<IngestReply> reply;
+  HandleAsync(instance, headers, body, [&reply](IngestReply r) { reply.Set(std::move(r)); });
+  return reply.Wait();
+}
+
+void Ingest::HandleAsync(std::string_view instance, const HeaderMap& headers, std::string_view body,
+                         std::function<void(IngestReply)> done) {
   const auto started = std::chrono::steady_clock::now();
-  IngestReply reply;
   const Connector* connector = Find(instance);
   std::string inst(connector ? instance : std::string_view("unknown"));
   auto refuse = [&](int status, std::string_view code, std::string_view reason) {
+    IngestReply reply;
     reply.status = status;
     reply.body = ErrorJson(code, reason);
     log::Warn("webhook refused", {{"instance", std::string_view(inst)}, {"status", int64_t{status}},
                                   {"reason", reason}});
-    return reply;
-  };
-  auto finish = [&]() -> IngestReply& {
-    Metrics& m = Metrics::Global();
-    m.Inc("deskhook_webhook_requests_total",
-          Metrics::Labels({{"instance", inst}, {"status", std::to_string(reply.status)}}));
-    m.Observe("deskhook_ingest_seconds", Metrics::Labels({{"instance", inst}}),
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    return reply;
+    CountReply(inst, status, started);
+    done(std::move(reply));
   };
 
   if (connector == nullptr) {
-    refuse(404, "unknown_instance", "no connector instance named '" + std::string(instance) + "'");
-    return finish();
+    return refuse(404, "unknown_instance", "no connector instance named '" + std::string(instance) + "'");
   }
   if (body.size() > body_limit_) {
-    refuse(413, "payload_too_large", "body exceeds " + std::to_string(body_limit_) + " bytes");
-    return finish();
+    return refuse(413, "payload_too_large", "body exceeds " + std::to_string(body_limit_) + " bytes");
   }
   if (!IsJsonContentType(headers.Get("Content-Type"))) {
-    refuse(415, "unsupported_media_type", "Content-Type must be application/json");
-    return finish();
+    return refuse(415, "unsupported_media_type", "Content-Type must be application/json");
   }
   if (Status s = connector->Verify(headers, body, clock_s_()); !s.ok()) {
     Metrics::Global().Inc("deskhook_signature_failures_total", Metrics::Labels({{"instance", inst}}));
-    refuse(401, "unauthenticated", s.message());
-    return finish();
+    return refuse(401, "unauthenticated", s.message());
   }
   Result<InboundEvent> event = connector->Parse(headers, body);
-  if (!event.ok()) {
-    refuse(400, "bad_request", event.status().message());
-    return finish();
-  }
+  if (!event.ok()) return refuse(400, "bad_request", event.status().message());
 
   NewEvent ne;
   ne.instance = inst;
@@ -135,26 +139,42 @@ IngestReply Ingest::Handle(std::string_view instance, const HeaderMap& headers, 
   ne.received_ms = NowMs();
   ne.body = std::string(body);
   ne.meta_json = MetaJson(*event, headers);
+  std::string ticket_id = ne.ticket_id;
 
-  Result<AppendResult> stored = store_->AppendEvent(ne);
-  if (!stored.ok()) {
-    log::Error("store refused webhook", {{"instance", std::string_view(inst)},
-                                         {"error", std::string_view(stored.status().ToString())}});
-    reply.status = 503;
-    reply.body = ErrorJson("unavailable", "the store cannot accept deliveries right now; retry later");
-    return finish();
-  }
-  reply.event_id = stored->event_id;
-  if (stored->duplicate) {
-    Metrics::Global().Inc("deskhook_duplicates_total", Metrics::Labels({{"instance", inst}}));
-    reply.status = 200;
-    reply.body = "{\"status\":\"duplicate\",\"event_id\":" + std::to_string(stored->event_id) + "}";
-    return finish();
-  }
-  reply.status = 200;
-  reply.body = "{\"status\":\"stored\",\"event_id\":" + std::to_string(stored->event_id) + "}";
-  if (on_stored_) on_stored_(stored->event_id, inst, ne.ticket_id, std::move(*event));
-  return finish();
+  // From here on nothing borrowed is used: the completion owns copies of what it needs.
+  store_->AppendEventAsync(
+      std::move(ne),
+      [this, inst = std::move(inst), ticket_id = std::move(ticket_id), event = std::move(event).value(),
+       started, done = std::move(done)](Result<AppendResult> stored) mutable {
+        IngestReply reply;
+        if (!stored.ok()) {
+          log::Error("store refused webhook", {{"instance", std::string_view(inst)},
+                                               {"error", std::string_view(stored.status().ToString())}});
+          reply.status = 503;
+          reply.body = ErrorJson("unavailable", "the store cannot accept deliveries right now; retry later");
+        } else if (stored->duplicate) {
+          Metrics::Global().Inc("deskhook_duplicates_total", Metrics::Labels({{"instance", inst}}));
+          reply.event_id = stored->event_id;
+          reply.status = 200;
+          reply.body = "{\"status\":\"duplicate\",\"event_id\":" + std::to_string(stored->event_id) + "}";
+        } else {
+          reply.event_id = stored->event_id;
+          reply.status = 200;
+          reply.body = "{\"status\":\"stored\",\"event_id\":" + std::to_string(stored->event_id) + "}";
+          // The event is committed whatever happens here: a failed hand-off only means the
+          // pipeline reads it back from the store, so the delivery is still acknowledged.
+          try {
+            if (on_stored_) on_stored_(stored->event_id, inst, ticket_id, std::move(event));
+          } catch (const std::exception& e) {
+            log::Error("hand-off of a stored webhook failed", {{"instance", std::string_view(inst)},
+                                                                 {"error", std::string_view(e.what())}});
+          } catch (...) {
+            log::Error("hand-off of a stored webhook failed", {{"instance", std::string_view(inst)}});
+          }
+        }
+        CountReply(inst, reply.status, started);
+        done(std::move(reply));  // last: a waiting Handle may return, and the Ingest go, from here
+      });
 }
 
 }  // namespace deskhook

@@ -1,8 +1,10 @@
 // The durable store: one SQLite database in WAL mode. All writes go through one writer thread
 // that groups many operations into one transaction (group commit); callers block until their
-// operation is committed (or failed). Reads use their own connections and never block writes.
+// operation is committed (or failed), except AppendEventAsync, which calls back. Reads use their
+// own connections and never block writes.
 //
-// Thread-safety: every method may be called from any thread.
+// Thread-safety: every method may be called from any thread. A callback that runs on the writer
+// thread must not call a blocking write (it would wait for itself); reads are fine.
 #pragma once
 
 #include <cstdint>
@@ -145,6 +147,13 @@ class Store {
   // Inbox. Blocks until committed. Unavailable when the database cannot accept (disk full,
   // locked, closing): the HTTP layer answers 503 so the platform retries.
   Result<AppendResult> AppendEvent(const NewEvent& event);
+  // AppendEvent without blocking: `done` is called exactly once with what AppendEvent would
+  // have returned. On the writer thread, after the transaction holding the event committed (or
+  // failed), in submission order among one transaction's appends; or inline, on the caller's
+  // thread before this returns, when the event is invalid (InvalidArgument) or the store is
+  // closing or closed (Unavailable). `done` should be quick: the writer's next batch waits for
+  // it. On the writer thread an exception from it is logged and ignored.
+  void AppendEventAsync(NewEvent event, std::function<void(Result<AppendResult>)> done);
 
   // Events not yet processed, in id order, with id > after_id.
   Result<std::vector<StoredEvent>> PendingEvents(int64_t after_id, int limit);

@@ -1,4 +1,5 @@
 // Store: the inbox (append with dedupe, pending scan, lookups) and the decision log.
+#include <memory>
 #include <utility>
 
 #include "host/store_impl.h"
@@ -95,33 +96,80 @@ Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int6
 
 }  // namespace store_internal
 
-Result<AppendResult> Store::AppendEvent(const NewEvent& e) {
+namespace {
+
+Status CheckNewEvent(const NewEvent& e) {
   if (e.instance.empty()) return Status::InvalidArgument("event has no instance");
   if (e.dedupe_key.empty()) return Status::InvalidArgument("event has no dedupe key");
+  return Status::Ok();
+}
+
+// The append itself, on the writer inside the op's savepoint: an earlier copy wins, otherwise
+// the event's rows (and, for a body hash, the hash's first sighting) are inserted.
+Status AppendRows(Conn& conn, const NewEvent& e, int64_t received_ms, int64_t window_ms,
+                  AppendResult* result) {
+  auto dup = FindDuplicate(conn, e, received_ms, window_ms);
+  if (!dup.ok()) return dup.status();
+  if (*dup != 0) {
+    *result = AppendResult{*dup, true};
+    return Status::Ok();
+  }
+  auto id = store_internal::InsertEventRow(conn, e, e.dedupe_by_hash, received_ms);
+  if (!id.ok()) return id.status();
+  *result = AppendResult{*id, false};
+  if (!e.dedupe_by_hash) return Status::Ok();
+  auto seen = conn.Prepare(
+      "INSERT OR REPLACE INTO hash_dedupe(instance, key, first_seen_ms, event_id) "
+      "VALUES(?1, ?2, ?3, ?4)");
+  if (!seen.ok()) return seen.status();
+  Cursor c(*seen);
+  c.Bind(1, e.instance).Bind(2, e.dedupe_key).Bind(3, received_ms).Bind(4, result->event_id);
+  return c.Run("insert hash_dedupe");
+}
+
+// What an AppendEventAsync owns until its completion has run.
+struct AsyncAppend {
+  NewEvent event;
+  int64_t received_ms;
+  int64_t window_ms;
+  AppendResult result;
+  std::function<void(Result<AppendResult>)> done;
+};
+
+}  // namespace
+
+Result<AppendResult> Store::AppendEvent(const NewEvent& e) {
+  if (Status s = CheckNewEvent(e); !s.ok()) return s;
   const int64_t received_ms = e.received_ms != 0 ? e.received_ms : impl_->Now();
   const int64_t window_ms = impl_->options.dedupe_window_s * 1000;
   AppendResult result;
-  Status st = impl_->Submit([&](Conn& conn) -> Status {
-    auto dup = FindDuplicate(conn, e, received_ms, window_ms);
-    if (!dup.ok()) return dup.status();
-    if (*dup != 0) {
-      result = AppendResult{*dup, true};
-      return Status::Ok();
-    }
-    auto id = store_internal::InsertEventRow(conn, e, e.dedupe_by_hash, received_ms);
-    if (!id.ok()) return id.status();
-    result = AppendResult{*id, false};
-    if (!e.dedupe_by_hash) return Status::Ok();
-    auto seen = conn.Prepare(
-        "INSERT OR REPLACE INTO hash_dedupe(instance, key, first_seen_ms, event_id) "
-        "VALUES(?1, ?2, ?3, ?4)");
-    if (!seen.ok()) return seen.status();
-    Cursor c(*seen);
-    c.Bind(1, e.instance).Bind(2, e.dedupe_key).Bind(3, received_ms).Bind(4, result.event_id);
-    return c.Run("insert hash_dedupe");
-  });
+  Status st = impl_->Submit([&](Conn& conn) { return AppendRows(conn, e, received_ms, window_ms, &result); });
   if (!st.ok()) return st;
   return result;
+}
+
+void Store::AppendEventAsync(NewEvent e, std::function<void(Result<AppendResult>)> done) {
+  if (Status s = CheckNewEvent(e); !s.ok()) return done(std::move(s));
+  const int64_t received_ms = e.received_ms != 0 ? e.received_ms : impl_->Now();
+  auto* a = new AsyncAppend{std::move(e), received_ms, impl_->options.dedupe_window_s * 1000, {},
+                            std::move(done)};
+  // Both closures hold the raw pointer (small enough for std::function to keep inline). The
+  // writer calls the completion exactly once when SubmitAsync succeeds and never otherwise, so
+  // exactly one of the two places below deletes `a`.
+  Status queued = impl_->SubmitAsync(
+      [a](Conn& conn) { return AppendRows(conn, a->event, a->received_ms, a->window_ms, &a->result); },
+      [a](Status st) {
+        std::unique_ptr<AsyncAppend> own(a);
+        if (st.ok()) {
+          own->done(own->result);
+        } else {
+          own->done(std::move(st));
+        }
+      });
+  if (!queued.ok()) {
+    std::unique_ptr<AsyncAppend> own(a);
+    own->done(std::move(queued));
+  }
 }
 
 Result<std::vector<StoredEvent>> Store::PendingEvents(int64_t after_id, int limit) {

@@ -54,6 +54,11 @@ class Store::Impl {
     if (!writer) return Status::Unavailable("store is closed");
     return writer->Submit(op);
   }
+  // Writer::SubmitAsync: Unavailable (and `done` never called) once the store is closing.
+  Status SubmitAsync(store_internal::Writer::Op op, store_internal::Writer::Done done) {
+    if (!writer) return Status::Unavailable("store is closed");
+    return writer->SubmitAsync(std::move(op), std::move(done));
+  }
   Status WithReader(const std::function<Status(store_internal::Conn&)>& fn) {
     return readers.With(fn);
   }

@@ -3,7 +3,11 @@
 #include <pthread.h>
 
 #include <exception>
+#include <string>
 #include <utility>
+
+#include "host/log.h"
+#include "host/one_shot.h"
 
 namespace deskhook::store_internal {
 
@@ -19,17 +23,21 @@ Writer::Writer(std::unique_ptr<Conn> conn, int max_batch, Op maintenance,
 
 Writer::~Writer() { Stop(); }
 
+Status Writer::SubmitAsync(Op op, Done done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return Status::Unavailable("store is closing");
+  queue_.push_back(Pending{std::move(op), std::move(done)});
+  if (queue_.size() == 1) work_cv_.notify_one();
+  return Status::Ok();
+}
+
 Status Writer::Submit(const Op& op) {
-  auto p = std::make_unique<Pending>();
-  p->op = &op;
-  std::future<Status> done = p->done.get_future();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_) return Status::Unavailable("store is closing");
-    queue_.push_back(std::move(p));
-    if (queue_.size() == 1) work_cv_.notify_one();
-  }
-  return done.get();
+  // Both closures capture one pointer, so std::function keeps them inline: no allocation.
+  OneShot<Status> result;
+  Status queued = SubmitAsync([&op](Conn& c) { return op(c); },
+                              [&result](Status st) { result.Set(std::move(st)); });
+  if (!queued.ok()) return queued;
+  return result.Wait();
 }
 
 void Writer::Stop() {
@@ -48,8 +56,10 @@ StoreStats Writer::Stats() const {
 
 void Writer::Run() {
   pthread_setname_np(pthread_self(), "store-writer");  // visible in top -H, perf, gdb
-  std::vector<std::unique_ptr<Pending>> batch;
+  std::vector<Pending> batch;
+  std::vector<Status> results;
   batch.reserve(max_batch_);
+  results.reserve(max_batch_);
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -60,9 +70,18 @@ void Writer::Run() {
         queue_.pop_front();
       }
     }
-    RunBatch(batch);
-    for (auto& p : batch) p->done.set_value(std::move(p->result));
-    batch.clear();
+    results.assign(batch.size(), Status::Ok());
+    RunBatch(batch, &results);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      try {
+        batch[i].done(std::move(results[i]));
+      } catch (const std::exception& e) {
+        log::Error("store completion callback threw", {{"error", std::string_view(e.what())}});
+      } catch (...) {
+        log::Error("store completion callback threw", {{"error", std::string_view("not a std::exception")}});
+      }
+    }
+    batch.clear();  // the ops and callbacks (and what they captured) are destroyed here
   }
 }
 
@@ -78,10 +97,11 @@ void Writer::RunMaintenance() {
 }
 
 // One transaction for the whole batch, a savepoint per operation.
-void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
+void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* results) {
   sqlite3* db = conn_->db();
+  std::vector<Status>& result = *results;
   auto fail_all = [&](const Status& why) {
-    for (const auto& p : batch) p->result = why;
+    for (Status& r : result) r = why;
   };
   Status begin = conn_->ExecCached("BEGIN IMMEDIATE");
   if (!begin.ok()) {
@@ -92,15 +112,15 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
   }
   RunMaintenance();
   bool lost = sqlite3_get_autocommit(db) != 0;  // SQLite rolled the transaction back itself
-  for (const auto& p : batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
     if (lost) {
-      p->result = Status::Unavailable("transaction rolled back by an earlier failure");
+      result[i] = Status::Unavailable("transaction rolled back by an earlier failure");
       continue;
     }
     Status st = conn_->ExecCached("SAVEPOINT op");
     if (st.ok()) {
       try {
-        st = (*p->op)(*conn_);
+        st = batch[i].op(*conn_);
       } catch (const std::exception& e) {
         st = Status::Internal(std::string("store operation threw: ") + e.what());
       } catch (...) {
@@ -111,7 +131,7 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
       // An I/O or full-disk error rolled back the whole transaction: nothing of this batch
       // (including operations that already succeeded) will be committed.
       lost = true;
-      p->result = st.ok() ? Status::Unavailable("transaction rolled back") : st;
+      result[i] = st.ok() ? Status::Unavailable("transaction rolled back") : st;
       continue;
     }
     if (st.ok()) {
@@ -120,11 +140,11 @@ void Writer::RunBatch(const std::vector<std::unique_ptr<Pending>>& batch) {
       conn_->ExecCached("ROLLBACK TO op");
       conn_->ExecCached("RELEASE op");
     }
-    p->result = std::move(st);
+    result[i] = std::move(st);
   }
   if (lost) {
-    for (const auto& p : batch) {
-      if (p->result.ok()) p->result = Status::Unavailable("transaction rolled back");
+    for (Status& r : result) {
+      if (r.ok()) r = Status::Unavailable("transaction rolled back");
     }
   } else {
     Status commit = conn_->ExecCached("COMMIT");

@@ -1,12 +1,12 @@
 // Internal to the store: the group-commit writer. One thread owns the write connection; callers
-// submit operations and block until the transaction holding them has committed.
+// submit operations and either block until the transaction holding them has committed (Submit)
+// or are called back on the writer thread when it has (SubmitAsync).
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -22,6 +22,8 @@ class Writer {
   // Runs on the writer thread inside the batch transaction, in its own savepoint: a non-OK
   // result rolls back only this operation.
   using Op = std::function<Status(Conn&)>;
+  // Completion of an operation: its result, on the writer thread after the transaction ended.
+  using Done = std::function<void(Status)>;
 
   // Takes the connection; starts the thread. `maintenance` (may be empty) runs at the start of
   // a batch at most every `maintenance_interval_ms` of `now`; its failure is rolled back and
@@ -30,8 +32,18 @@ class Writer {
          int64_t maintenance_interval_ms, std::function<int64_t()> now);
   ~Writer();  // Stop()
 
-  // Blocks until `op` has committed (its own result, or Unavailable when the transaction did
-  // not commit). Unavailable once Stop() has begun.
+  // Queues `op` (the writer owns it from here) for the next transaction. Unavailable once
+  // Stop() has begun, and then `done` is never called. Otherwise Ok, and `done` is called
+  // exactly once, on the writer thread, after the transaction holding `op` committed or failed,
+  // with `op`'s own result, or Unavailable when the transaction did not commit. The `done`s of
+  // one transaction run in submission order, after the COMMIT, without the writer's lock.
+  // `done` should be quick (the next batch waits for it) and must not block on the writer
+  // (Submit, or a blocking Store write, would deadlock); it may call SubmitAsync. An exception
+  // from it is logged and ignored. Any thread.
+  Status SubmitAsync(Op op, Done done);
+
+  // SubmitAsync that blocks until `op` has committed and returns its result. `op` is borrowed:
+  // it must stay valid until Submit returns. Any thread but the writer's.
   Status Submit(const Op& op);
 
   // Stops accepting, runs what is queued, joins the thread. Idempotent.
@@ -45,16 +57,16 @@ class Writer {
   StoreStats Stats() const;
 
  private:
-  // Lives on the heap (shared with the waiter through the promise), so the writer can complete
-  // it without holding mu_ and without racing the waiter's return.
+  // Held by value in the queue and the batch: a queued op costs no allocation of its own beyond
+  // std::function's for a capture too large to keep inline.
   struct Pending {
-    const Op* op;
-    Status result;
-    std::promise<Status> done;
+    Op op;
+    Done done;
   };
 
   void Run();
-  void RunBatch(const std::vector<std::unique_ptr<Pending>>& batch);
+  // Runs `batch` in one transaction; results[i] becomes batch[i]'s result.
+  void RunBatch(const std::vector<Pending>& batch, std::vector<Status>* results);
   void RunMaintenance();
 
   std::unique_ptr<Conn> conn_;
@@ -66,7 +78,7 @@ class Writer {
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::deque<std::unique_ptr<Pending>> queue_;  // guarded by mu_
+  std::deque<Pending> queue_;   // guarded by mu_
   bool stopping_ = false;       // guarded by mu_
   StoreStats stats_;            // guarded by mu_
   std::thread thread_;

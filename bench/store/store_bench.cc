@@ -3,19 +3,23 @@
 // Prints durably committed events/s, p50/p99 AppendEvent latency, the average batch size and
 // the process's CPU time per event. Mode `inline` runs the same two INSERTs `--batch` events
 // per transaction from one thread (Store::Write): the SQL and WAL cost without one blocked
-// caller per event, i.e. what a front end that hands over whole batches would pay.
+// caller per event, i.e. what a front end that hands over whole batches would pay. Mode `async`
+// has one thread keep --threads appends outstanding with AppendEventAsync (an event-loop front):
+// each completion, on the writer thread, frees a slot; the thread sleeps only when all are taken.
 //
 //   store_bench [--threads 32] [--seconds 5] [--body 1000] [--dir /tmp] [--sync full|normal]
-//               [--mode both|group|single|inline] [--batch 32]
+//               [--mode both|group|single|inline|async] [--batch 32]
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,7 +33,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Args {
-  int threads = 32;
+  int threads = 32;  // callers; in async mode the appends kept outstanding
   double seconds = 5;
   size_t body = 1000;
   std::string dir = "/tmp";
@@ -87,8 +91,10 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
   std::atomic<bool> stop{false};
   std::atomic<int64_t> errors{0};
   const bool inline_mode = std::string(label) == "inline";
-  const int nthreads = inline_mode ? 1 : a.threads;
+  const bool async_mode = std::string(label) == "async";
+  const int nthreads = inline_mode || async_mode ? 1 : a.threads;
   std::vector<std::vector<uint32_t>> lat(nthreads);
+  int64_t submitter_waits = 0;  // async mode: how often the submitting thread slept
   std::vector<std::thread> threads;
   const double cpu0 = CpuSeconds();
   const auto start = Clock::now();
@@ -131,7 +137,47 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
       }
     });
   }
-  for (int t = 0; t < (inline_mode ? 0 : a.threads); ++t) {
+  if (async_mode) {
+    threads.emplace_back([&] {
+      std::mutex mu;
+      std::condition_variable cv;
+      int outstanding = 0;   // guarded by mu
+      bool waiting = false;  // guarded by mu: the submitter sleeps, a completion must wake it
+      lat[0].reserve(200000);
+      std::unique_lock<std::mutex> lock(mu);
+      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        if (outstanding == a.threads) {
+          waiting = true;
+          submitter_waits++;
+          cv.wait(lock, [&] { return outstanding < a.threads; });
+          waiting = false;
+        }
+        outstanding++;
+        lock.unlock();
+        deskhook::NewEvent e;  // moved into the store: built afresh each time
+        e.instance = "zd";
+        e.kind = "ticket_created";
+        e.meta_json = "{\"topic\":\"bench\"}";
+        e.ticket_id = std::to_string(i % 1000);
+        e.dedupe_key = "a-" + std::to_string(i);
+        e.received_ms = WallMs();
+        e.body = body;  // the store owns what it appends: one copy per event, as Ingest makes
+        const auto t0 = Clock::now();
+        store->AppendEventAsync(std::move(e), [&, t0](deskhook::Result<deskhook::AppendResult> r) {
+          auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+          std::lock_guard<std::mutex> g(mu);
+          if (!r.ok()) errors++;
+          lat[0].push_back(static_cast<uint32_t>(us.count()));
+          outstanding--;
+          if (waiting) cv.notify_one();
+        });
+        lock.lock();
+      }
+      waiting = true;  // the completions use mu and cv: wait for the last one
+      cv.wait(lock, [&] { return outstanding == 0; });
+    });
+  }
+  for (int t = 0; t < (inline_mode || async_mode ? 0 : a.threads); ++t) {
     threads.emplace_back([&, t] {
       lat[t].reserve(200000);
       deskhook::NewEvent e;
@@ -177,7 +223,10 @@ void RunOnce(const Args& a, const char* label, int max_batch) {
       static_cast<long long>(stats.commits),
       stats.commits ? double(stats.ops) / double(stats.commits) : 0.0,
       static_cast<long long>(stats.max_batch_seen), static_cast<long long>(errors.load()),
-      inline_mode ? (" (an op here is one Write of " + std::to_string(a.batch) + " events)").c_str() : "",
+      inline_mode  ? (" (an op here is one Write of " + std::to_string(a.batch) + " events)").c_str()
+      : async_mode ? (" (" + std::to_string(a.threads) + " appends outstanding, submitter slept " +
+                      std::to_string(submitter_waits) + " times)").c_str()
+                   : "",
       stored > 0 ? 1e6 * cpu / double(stored) : 0.0);
   std::fflush(stdout);
 }
@@ -189,6 +238,7 @@ int main(int argc, char** argv) {
   if (a.mode == "both" || a.mode == "group") RunOnce(a, "group", 256);
   if (a.mode == "both" || a.mode == "single") RunOnce(a, "single", 1);
   if (a.mode == "inline") RunOnce(a, "inline", 256);
+  if (a.mode == "async") RunOnce(a, "async", 256);
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   std::printf("peak RSS %.1f MB (whole bench process, incl. %d client threads' latency arrays)\n",

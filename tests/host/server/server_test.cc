@@ -2,6 +2,10 @@
 // operations endpoints, the admin API, restart durability, and secrets kept out of logs.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -261,6 +265,158 @@ TEST(IngestTest, FullStoreAnswers503) {
   auto count = (*store)->CountEvents();
   ASSERT_TRUE(count.ok());
   EXPECT_EQ(*count, stored);  // every acknowledged one is there; the refused one is not
+}
+
+}  // namespace
+}  // namespace deskhook
+
+namespace deskhook {
+namespace {
+using namespace deskhook::testing;
+
+// An Ingest over a fresh store with the "zd" instance; records what OnStored received.
+class IngestAsyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions so;
+    so.path = dir_.path + "/s.db";
+    auto store = Store::Open(so);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    store_ = std::move(store).value();
+    auto zd = MakeConnector(ZendeskInstance());
+    ASSERT_TRUE(zd.ok());
+    zd_ = std::move(zd).value();
+    ingest_ = std::make_unique<Ingest>(
+        store_.get(), std::map<std::string, const Connector*>{{"zd", zd_.get()}}, /*body_limit=*/4096,
+        [this](int64_t id, const std::string& instance, const std::string& ticket, InboundEvent&&) {
+          // Runs after the commit: a reader sees the event.
+          auto got = store_->GetEvent(id);
+          committed_at_offer_ = got.ok() && got->instance == instance && got->ticket_id == ticket;
+          stored_ids_.push_back(id);
+          offered_ = true;
+        });
+  }
+
+  static HeaderMap Headers(const std::string& body, const std::string& delivery,
+                           const std::string& content_type = "application/json") {
+    HeaderMap h;
+    for (const auto& [k, v] : SignedHeaders(ZendeskInstance(), body, delivery)) h.Add(k, v);
+    h.Add("Content-Type", content_type);
+    return h;
+  }
+
+  // HandleAsync that must answer before returning, on this thread, exactly once.
+  IngestReply Inline(std::string_view instance, const HeaderMap& h, const std::string& body) {
+    std::optional<IngestReply> reply;
+    int calls = 0;
+    ingest_->HandleAsync(instance, h, body, [&](IngestReply r) {
+      EXPECT_EQ(std::this_thread::get_id(), caller_);
+      calls++;
+      reply = std::move(r);
+    });
+    EXPECT_EQ(calls, 1);
+    return reply.value_or(IngestReply{-1, "done was not called inline", 0});
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Connector> zd_;
+  std::unique_ptr<Ingest> ingest_;
+  const std::thread::id caller_ = std::this_thread::get_id();
+  // Written by OnStored on the writer thread; read after the reply arrived.
+  std::vector<int64_t> stored_ids_;
+  bool committed_at_offer_ = false;
+  std::atomic<bool> offered_{false};
+};
+
+TEST_F(IngestAsyncTest, RefusalsAnswerInlineAndStoreNothing) {
+  const std::string body = ZendeskTriggerBody("5", "hi");
+  const double unknown_before =
+      Metrics::Global().Value("deskhook_webhook_requests_total", "instance=\"unknown\",status=\"404\"");
+  const double sig_before = Metrics::Global().Value("deskhook_signature_failures_total", "instance=\"zd\"");
+
+  IngestReply r = Inline("nosuch", Headers(body, "d1"), body);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("unknown_instance"), std::string::npos);
+  EXPECT_EQ(Metrics::Global().Value("deskhook_webhook_requests_total", "instance=\"unknown\",status=\"404\""),
+            unknown_before + 1);
+
+  const std::string big = ZendeskTriggerBody("5", std::string(5000, 'a'));
+  r = Inline("zd", Headers(big, "d2"), big);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("payload_too_large"), std::string::npos);
+
+  r = Inline("zd", Headers(body, "d3", "text/plain"), body);
+  EXPECT_EQ(r.status, 415);
+
+  std::string tampered = body;
+  tampered[tampered.size() - 3] = 'X';
+  r = Inline("zd", Headers(body, "d4"), tampered);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(Metrics::Global().Value("deskhook_signature_failures_total", "instance=\"zd\""), sig_before + 1);
+
+  const std::string malformed = "{\"source\":\"zendesk-trigger\",\"ticket\":";
+  r = Inline("zd", Headers(malformed, "d5"), malformed);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.event_id, 0);
+
+  EXPECT_FALSE(offered_);
+  EXPECT_EQ(*store_->CountEvents(), 0);
+
+  // A closed store refuses inline too (503), and stores nothing.
+  store_->Close();
+  r = Inline("zd", Headers(body, "d6"), body);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("unavailable"), std::string::npos);
+  EXPECT_FALSE(offered_);
+}
+
+TEST_F(IngestAsyncTest, AcceptedDeliveryCallsOnStoredAfterCommitThenDone) {
+  const std::string body = ZendeskTriggerBody("35436", "Where is my invoice?");
+  struct Answer {
+    IngestReply reply;
+    bool offered_before;
+    std::thread::id thread;
+  };
+  auto handle = [&](const std::string& delivery) {
+    std::promise<Answer> answer;
+    HeaderMap h = Headers(body, delivery);
+    {
+      // Borrowed for the call only: the copies below die before the append completes.
+      std::string body_copy = body;
+      HeaderMap h_copy = h;
+      ingest_->HandleAsync("zd", h_copy, body_copy, [&](IngestReply r) {
+        answer.set_value({std::move(r), offered_.load(), std::this_thread::get_id()});
+      });
+      std::fill(body_copy.begin(), body_copy.end(), '#');
+    }
+    auto f = answer.get_future();
+    EXPECT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    return f.get();
+  };
+
+  Answer first = handle("inv-1");
+  EXPECT_EQ(first.reply.status, 200);
+  EXPECT_TRUE(first.offered_before);  // OnStored ran before done
+  EXPECT_NE(first.thread, caller_);   // on the writer thread
+  ASSERT_EQ(stored_ids_.size(), 1u);
+  EXPECT_TRUE(committed_at_offer_);
+  EXPECT_GT(first.reply.event_id, 0);
+  EXPECT_EQ(first.reply.event_id, stored_ids_[0]);
+  EXPECT_EQ(first.reply.body,
+            "{\"status\":\"stored\",\"event_id\":" + std::to_string(first.reply.event_id) + "}");
+  auto stored = store_->GetEvent(first.reply.event_id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->body, body);  // the body was copied before the caller's buffer changed
+
+  offered_ = false;
+  Answer dup = handle("inv-1");
+  EXPECT_EQ(dup.reply.status, 200);
+  EXPECT_EQ(dup.reply.event_id, first.reply.event_id);
+  EXPECT_NE(dup.reply.body.find("\"duplicate\""), std::string::npos);
+  EXPECT_FALSE(dup.offered_before);  // no OnStored for a duplicate
+  EXPECT_EQ(stored_ids_.size(), 1u);
+  EXPECT_EQ(*store_->CountEvents(), 1);
 }
 
 }  // namespace

@@ -5,9 +5,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "host/store.h"
 #include "tests/host/store/store_test_util.h"
@@ -52,6 +55,57 @@ TEST(StoreConcurrency, ManyThreadsAppendAllCommittedWithUniqueIds) {
   EXPECT_EQ(stats.failed_batches, 0);
   EXPECT_LT(stats.commits, stats.ops);  // several operations shared a commit
   EXPECT_GT(stats.max_batch_seen, 1);
+}
+
+TEST(StoreConcurrency, ManyAsyncAppendsWithoutWaitingAllCompleteWithUniqueIds) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  constexpr int kThreads = 4, kPerThread = 500, kTotal = kThreads * kPerThread;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int64_t> ids;             // guarded by mu
+  std::set<std::thread::id> done_on;    // guarded by mu
+  int completed = 0, failures = 0;      // guarded by mu
+  std::set<std::thread::id> submitters;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        store->AppendEventAsync(
+            MakeEvent("zd", "a" + std::to_string(t) + "-" + std::to_string(i)), [&](Result<AppendResult> r) {
+              std::lock_guard<std::mutex> lock(mu);
+              if (!r.ok() || r->duplicate) {
+                failures++;
+              } else {
+                ids.push_back(r->event_id);
+              }
+              done_on.insert(std::this_thread::get_id());
+              if (++completed == kTotal) cv.notify_all();
+            });
+      }
+    });
+  }
+  for (auto& th : threads) {
+    submitters.insert(th.get_id());
+    th.join();
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return completed == kTotal; }))
+        << completed << " of " << kTotal << " completed";
+    EXPECT_EQ(failures, 0);
+    EXPECT_EQ(std::set<int64_t>(ids.begin(), ids.end()).size(), size_t{kTotal});
+    ASSERT_EQ(done_on.size(), 1u);  // all on the writer thread
+    EXPECT_EQ(submitters.count(*done_on.begin()), 0u);
+  }
+  EXPECT_EQ(*store->CountEvents(), kTotal);
+  StoreStats stats = store->Stats();
+  EXPECT_EQ(stats.failed_batches, 0);
+  EXPECT_LT(stats.commits, stats.ops);  // they shared transactions
+  store->Close();
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(completed, kTotal);  // nothing completed twice
 }
 
 TEST(StoreConcurrency, FailingOperationRollsBackOnlyItselfInItsBatch) {

@@ -2,8 +2,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
+#include <optional>
 #include <thread>
 #include <set>
+#include <utility>
 
 #include "host/store.h"
 #include "tests/host/store/store_test_util.h"
@@ -14,6 +17,34 @@ namespace {
 using testing::MakeEvent;
 using testing::OpenOrFail;
 using testing::TempDir;
+
+// What an AppendEventAsync's done received, and on which thread.
+struct AsyncAppended {
+  Result<AppendResult> result;
+  std::thread::id thread;
+};
+
+// Starts AppendEventAsync; Get() waits (at most 30 s) for its done.
+class AsyncAppend {
+ public:
+  AsyncAppend(Store& store, NewEvent e) {
+    future_ = promise_.get_future();
+    store.AppendEventAsync(std::move(e), [this](Result<AppendResult> r) {
+      promise_.set_value({std::move(r), std::this_thread::get_id()});
+    });
+  }
+  AsyncAppended Get() {
+    if (future_.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      ADD_FAILURE() << "AppendEventAsync never completed";
+      return {Status::Internal("timeout"), {}};
+    }
+    return future_.get();
+  }
+
+ private:
+  std::promise<AsyncAppended> promise_;
+  std::future<AsyncAppended> future_;
+};
 
 TEST(StoreEvents, AppendAndReadBack) {
   TempDir dir;
@@ -91,6 +122,79 @@ TEST(StoreEvents, PlatformIdDuplicateIsNotStoredTwice) {
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->duplicate);
   EXPECT_EQ(*store->CountEvents(), 2);
+}
+
+TEST(StoreEvents, AppendEventAsyncCompletesOnTheWriterThreadAfterCommit) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  std::promise<std::pair<bool, std::thread::id>> seen;
+  store->AppendEventAsync(MakeEvent("zd", "a-1", "77"), [&](Result<AppendResult> r) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_FALSE(r->duplicate);
+    // Read on a reader connection, which sees committed transactions only.
+    auto got = store->GetEvent(r->event_id);
+    seen.set_value({got.ok() && got->ticket_id == "77", std::this_thread::get_id()});
+  });
+  auto f = seen.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto [visible, thread] = f.get();
+  EXPECT_TRUE(visible);
+  EXPECT_NE(thread, std::this_thread::get_id());
+  EXPECT_EQ(*store->CountEvents(), 1);
+}
+
+TEST(StoreEvents, AppendEventAsyncDuplicateReportsTheFirstId) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  AsyncAppended first = AsyncAppend(*store, MakeEvent("zd", "inv-1")).Get();
+  ASSERT_TRUE(first.result.ok()) << first.result.status().ToString();
+  EXPECT_FALSE(first.result->duplicate);
+  AsyncAppended again = AsyncAppend(*store, MakeEvent("zd", "inv-1", "T1", "{\"other\":1}")).Get();
+  ASSERT_TRUE(again.result.ok());
+  EXPECT_TRUE(again.result->duplicate);
+  EXPECT_EQ(again.result->event_id, first.result->event_id);
+
+  // Body hash, both in flight at once (likely one transaction): the second sees the first.
+  NewEvent h = MakeEvent("zd", "sha256:abc");
+  h.dedupe_by_hash = true;
+  AsyncAppend a(*store, h), b(*store, h);
+  AsyncAppended ha = a.Get(), hb = b.Get();
+  ASSERT_TRUE(ha.result.ok() && hb.result.ok());
+  EXPECT_FALSE(ha.result->duplicate);
+  EXPECT_TRUE(hb.result->duplicate);
+  EXPECT_EQ(hb.result->event_id, ha.result->event_id);
+  // The blocking and asynchronous appends dedupe against each other.
+  auto blocking = store->AppendEvent(MakeEvent("zd", "inv-1"));
+  ASSERT_TRUE(blocking.ok());
+  EXPECT_TRUE(blocking->duplicate);
+  EXPECT_EQ(blocking->event_id, first.result->event_id);
+  EXPECT_EQ(*store->CountEvents(), 2);
+}
+
+TEST(StoreEvents, AppendEventAsyncAnswersInlineWhenInvalidOrClosed) {
+  TempDir dir;
+  auto store = OpenOrFail(testing::Options(dir.File("s.db")));
+  ASSERT_TRUE(store);
+  std::optional<Status> got;
+  std::thread::id thread;
+  auto record = [&](Result<AppendResult> r) {
+    got = r.status();
+    thread = std::this_thread::get_id();
+  };
+  store->AppendEventAsync(MakeEvent("zd", ""), record);
+  ASSERT_TRUE(got.has_value());  // set before AppendEventAsync returned
+  EXPECT_EQ(got->code(), Code::kInvalidArgument);
+  EXPECT_EQ(thread, std::this_thread::get_id());
+
+  store->Close();
+  got.reset();
+  thread = {};
+  store->AppendEventAsync(MakeEvent("zd", "after-close"), record);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->code(), Code::kUnavailable);
+  EXPECT_EQ(thread, std::this_thread::get_id());
 }
 
 TEST(StoreEvents, BodyHashDedupesOnlyWithinWindow) {
