@@ -5,7 +5,7 @@ set -euo pipefail
 
 DESKHOOK_APT_PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
-  libcpp-httplib-dev libssl-dev libboost-json1.81-dev liblua5.4-dev libsqlite3-dev
+  libcpp-httplib-dev libssl-dev libboost-json1.81-dev libboost1.81-dev liblua5.4-dev libsqlite3-dev
   libgtest-dev zlib1g-dev libbrotli-dev libstemmer-dev libgoogle-perftools-dev
 )
 

@@ -1,10 +1,10 @@
 #include "host/admin_api.h"
 
-#include <httplib.h>
 #include <openssl/crypto.h>
 
 #include <boost/json.hpp>
 
+#include "host/http/router.h"
 #include "host/ingest.h"
 
 namespace deskhook {
@@ -37,19 +37,27 @@ int StatusFor(const Status& s) {
   }
 }
 
-void SendStatus(httplib::Response& res, const Status& s) {
-  res.status = StatusFor(s);
-  res.set_content(ErrorJson(CodeName(s.code()), s.message()), "application/json");
+http::HttpResponse StatusResponse(const Status& s) {
+  return http::HttpResponse::Json(StatusFor(s), ErrorJson(CodeName(s.code()), s.message()));
 }
 
-int LimitParam(const httplib::Request& req, int fallback) {
-  if (!req.has_param("limit")) return fallback;
+int LimitParam(const http::HttpRequest& req, int fallback) {
+  if (!req.HasParam("limit")) return fallback;
   try {
-    int n = std::stoi(req.get_param_value("limit"));
+    int n = std::stoi(std::string(req.Param("limit")));
     return std::clamp(n, 1, 1000);
   } catch (...) {
     return fallback;
   }
+}
+
+// A decimal id of 1 to 18 digits.
+std::optional<int64_t> ParseId(const std::string& s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return std::stoll(s);
 }
 
 }  // namespace
@@ -80,47 +88,53 @@ bool AdminApi::Authorized(const std::string& header) const {
   return header.size() == expected.size() && CRYPTO_memcmp(header.data(), expected.data(), header.size()) == 0;
 }
 
-void AdminApi::Register(httplib::Server& s) {
+void AdminApi::Register(http::Router& r) {
+  using http::HttpRequest;
+  using http::HttpResponse;
   // Every /api/ route goes through this guard first.
   auto guarded = [this](auto fn) {
-    return [this, fn](const httplib::Request& req, httplib::Response& res) {
+    return [this, fn](const HttpRequest& req) -> HttpResponse {
       if (token_.empty()) {
-        res.status = 403;
-        res.set_content(ErrorJson("forbidden", "admin API disabled: set admin.token in the config"), "application/json");
-        return;
+        return HttpResponse::Json(403, ErrorJson("forbidden", "admin API disabled: set admin.token in the config"));
       }
-      if (!Authorized(req.get_header_value("Authorization"))) {
-        res.status = 401;
-        res.set_header("WWW-Authenticate", "Bearer");
-        res.set_content(ErrorJson("unauthenticated", "missing or wrong bearer token"), "application/json");
-        return;
+      if (!Authorized(std::string(req.headers.Get("Authorization")))) {
+        HttpResponse res = HttpResponse::Json(401, ErrorJson("unauthenticated", "missing or wrong bearer token"));
+        res.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return res;
       }
-      fn(req, res);
+      return fn(req);
+    };
+  };
+  // Routes with an id segment ("/api/events/{}"): a segment that is not a number is no route.
+  auto with_id = [](auto fn) {
+    return [fn](const HttpRequest& req) -> HttpResponse {
+      std::optional<int64_t> id = ParseId(req.captures.at(0));
+      if (!id) return HttpResponse::Json(404, ErrorJson("not_found", "no such endpoint"));
+      return fn(req, *id);
     };
   };
 
-  s.Get("/api/events", guarded([this](const httplib::Request& req, httplib::Response& res) {
+  r.Get("/api/events", guarded([this](const HttpRequest& req) {
     int limit = LimitParam(req, 100);
     Result<std::vector<StoredEvent>> events =
-        req.has_param("ticket")
-            ? store_->EventsForTicket(req.get_param_value("instance"), req.get_param_value("ticket"), limit)
+        req.HasParam("ticket")
+            ? store_->EventsForTicket(std::string(req.Param("instance")), std::string(req.Param("ticket")), limit)
             : store_->RecentEvents(limit);
-    if (!events.ok()) return SendStatus(res, events.status());
+    if (!events.ok()) return StatusResponse(events.status());
     std::string out = "[";
     for (const auto& e : *events) {
       if (out.size() > 1) out += ',';
       out += EventJson(e, false);
     }
     out += ']';
-    res.set_content(out, "application/json");
+    return HttpResponse::Json(200, std::move(out));
   }));
 
-  s.Get(R"(/api/events/(\d+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    int64_t id = std::stoll(req.matches[1].str());
+  r.Get("/api/events/{}", guarded(with_id([this](const HttpRequest&, int64_t id) {
     Result<StoredEvent> e = store_->GetEvent(id);
-    if (!e.ok()) return SendStatus(res, e.status());
+    if (!e.ok()) return StatusResponse(e.status());
     Result<std::vector<LogEntry>> log = store_->LogFor(id);
-    if (!log.ok()) return SendStatus(res, log.status());
+    if (!log.ok()) return StatusResponse(log.status());
     json::value v = json::parse(EventJson(*e, true));
     json::array entries;
     for (const auto& l : *log) {
@@ -133,65 +147,61 @@ void AdminApi::Register(httplib::Server& s) {
       for (const auto& i : *items) calls.push_back(json::parse(OutboxItemJson(i)));
     }
     v.as_object()["outbox"] = std::move(calls);
-    res.set_content(json::serialize(v), "application/json");
-  }));
+    return HttpResponse::Json(200, json::serialize(v));
+  })));
 
-  s.Get("/api/outbox", guarded([this](const httplib::Request& req, httplib::Response& res) {
+  r.Get("/api/outbox", guarded([this](const HttpRequest& req) {
     std::optional<OutboxState> state;
-    std::string want = req.get_param_value("state");
+    std::string_view want = req.Param("state");
     for (auto st : {OutboxState::kPending, OutboxState::kDone, OutboxState::kDead, OutboxState::kDropped}) {
       if (want == OutboxStateName(st)) state = st;
     }
     if (!want.empty() && !state) {
-      res.status = 400;
-      res.set_content(ErrorJson("bad_request", "state must be pending, done, dead or dropped"), "application/json");
-      return;
+      return HttpResponse::Json(400, ErrorJson("bad_request", "state must be pending, done, dead or dropped"));
     }
     auto items = store_->ListOutbox(state, LimitParam(req, 100));
-    if (!items.ok()) return SendStatus(res, items.status());
+    if (!items.ok()) return StatusResponse(items.status());
     std::string out = "[";
     for (const auto& i : *items) {
       if (out.size() > 1) out += ',';
       out += OutboxItemJson(i);
     }
     out += ']';
-    res.set_content(out, "application/json");
+    return HttpResponse::Json(200, std::move(out));
   }));
 
-  auto outbox_action = [this, guarded](const char* pattern, std::function<Status(int64_t)> AdminHandlers::*fn) {
-    return std::make_pair(pattern, guarded([this, fn](const httplib::Request& req, httplib::Response& res) {
-      if (!(handlers_.*fn)) return SendStatus(res, Status::Unavailable("outbox delivery is not running"));
-      Status st = (handlers_.*fn)(std::stoll(req.matches[1].str()));
-      if (!st.ok()) return SendStatus(res, st);
-      res.set_content("{\"status\":\"ok\"}", "application/json");
-    }));
-  };
-  auto [retry_path, retry_fn] = outbox_action(R"(/api/outbox/(\d+)/retry)", &AdminHandlers::outbox_retry);
-  s.Post(retry_path, retry_fn);
-  auto [drop_path, drop_fn] = outbox_action(R"(/api/outbox/(\d+)/drop)", &AdminHandlers::outbox_drop);
-  s.Post(drop_path, drop_fn);
-
-  s.Get("/api/faq-drafts", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    if (!handlers_.faq_list) return SendStatus(res, Status::Unavailable("FAQ drafting is not configured"));
-    res.set_content(handlers_.faq_list(req.get_param_value("state")), "application/json");
-  }));
-  auto faq_action = [this](const std::string& action) {
-    return [this, action](const httplib::Request& req, httplib::Response& res) {
-      if (!handlers_.faq_act) return SendStatus(res, Status::Unavailable("FAQ drafting is not configured"));
-      Status st = handlers_.faq_act(std::stoll(req.matches[1].str()), action, req.body);
-      if (!st.ok()) return SendStatus(res, st);
-      res.set_content("{\"status\":\"ok\"}", "application/json");
+  auto outbox_action = [this](std::function<Status(int64_t)> AdminHandlers::*fn) {
+    return [this, fn](const HttpRequest&, int64_t id) {
+      if (!(handlers_.*fn)) return StatusResponse(Status::Unavailable("outbox delivery is not running"));
+      Status st = (handlers_.*fn)(id);
+      if (!st.ok()) return StatusResponse(st);
+      return HttpResponse::Json(200, "{\"status\":\"ok\"}");
     };
   };
-  s.Post(R"(/api/faq-drafts/(\d+)/approve)", guarded(faq_action("approve")));
-  s.Post(R"(/api/faq-drafts/(\d+)/reject)", guarded(faq_action("reject")));
-  s.Put(R"(/api/faq-drafts/(\d+))", guarded(faq_action("edit")));
+  r.Post("/api/outbox/{}/retry", guarded(with_id(outbox_action(&AdminHandlers::outbox_retry))));
+  r.Post("/api/outbox/{}/drop", guarded(with_id(outbox_action(&AdminHandlers::outbox_drop))));
 
-  s.Post("/api/override", guarded([this](const httplib::Request& req, httplib::Response& res) {
-    if (!handlers_.override_ticket) return SendStatus(res, Status::Unavailable("overrides are not available"));
+  r.Get("/api/faq-drafts", guarded([this](const HttpRequest& req) {
+    if (!handlers_.faq_list) return StatusResponse(Status::Unavailable("FAQ drafting is not configured"));
+    return HttpResponse::Json(200, handlers_.faq_list(std::string(req.Param("state"))));
+  }));
+  auto faq_action = [this](const std::string& action) {
+    return [this, action](const HttpRequest& req, int64_t id) {
+      if (!handlers_.faq_act) return StatusResponse(Status::Unavailable("FAQ drafting is not configured"));
+      Status st = handlers_.faq_act(id, action, req.body);
+      if (!st.ok()) return StatusResponse(st);
+      return HttpResponse::Json(200, "{\"status\":\"ok\"}");
+    };
+  };
+  r.Post("/api/faq-drafts/{}/approve", guarded(with_id(faq_action("approve"))));
+  r.Post("/api/faq-drafts/{}/reject", guarded(with_id(faq_action("reject"))));
+  r.Put("/api/faq-drafts/{}", guarded(with_id(faq_action("edit"))));
+
+  r.Post("/api/override", guarded([this](const HttpRequest& req) {
+    if (!handlers_.override_ticket) return StatusResponse(Status::Unavailable("overrides are not available"));
     Result<int64_t> id = handlers_.override_ticket(req.body);
-    if (!id.ok()) return SendStatus(res, id.status());
-    res.set_content("{\"status\":\"queued\",\"event_id\":" + std::to_string(*id) + "}", "application/json");
+    if (!id.ok()) return StatusResponse(id.status());
+    return HttpResponse::Json(200, "{\"status\":\"queued\",\"event_id\":" + std::to_string(*id) + "}");
   }));
 }
 

@@ -9,9 +9,9 @@
 
 #include "host/store.h"
 
-namespace httplib { class Server; }
-
 namespace deskhook {
+
+namespace http { class Router; }
 
 struct AdminHandlers {
   // Outbox recovery (OutboxDelivery::Retry / Drop).
@@ -29,7 +29,8 @@ class AdminApi {
  public:
   // REQUIRES: store outlives this. An empty token disables the API (every call answers 403).
   AdminApi(Store* store, std::string token, AdminHandlers handlers);
-  void Register(httplib::Server& server);
+  // Adds the /api/ routes (sync handlers, run on the server's worker threads: they read the store).
+  void Register(http::Router& router);
 
  private:
   bool Authorized(const std::string& authorization_header) const;

@@ -92,6 +92,8 @@ class Reader {
     throw ConfigError{Field(key), "must be a string, {\"env\": NAME} or {\"file\": PATH}"};
   }
 
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+
   int64_t Int(std::string_view key, int64_t fallback, int64_t min, int64_t max) const {
     const json::value* v = Find(key);
     if (v == nullptr || v->is_null()) return fallback;
@@ -140,7 +142,7 @@ std::string Resolve(const std::string& base_dir, const std::string& p) {
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
 
-void ParseHttp(const Reader& r, HttpConfig* h) {
+void ParseHttp(const Reader& r, HttpConfig* h, std::vector<std::string>* warnings) {
   h->address = r.String("address", h->address);
   h->port = static_cast<int>(r.Int("port", h->port, 0, 65535));
   if (const json::object* tls = r.Object("tls")) {
@@ -150,7 +152,14 @@ void ParseHttp(const Reader& r, HttpConfig* h) {
     if (h->tls_cert.empty() != h->tls_key.empty())
       throw ConfigError{r.Field("tls"), "needs both cert and key"};
   }
-  h->threads = static_cast<int>(r.Int("threads", h->threads, 2, 4096));
+  if (r.Has("threads")) {
+    warnings->push_back(r.Field("threads") +
+                        ": no longer used (connections no longer hold a thread each); see http.io_threads and "
+                        "http.worker_threads");
+  }
+  h->io_threads = static_cast<int>(r.Int("io_threads", h->io_threads, 1, 64));
+  h->worker_threads = static_cast<int>(r.Int("worker_threads", h->worker_threads, 1, 256));
+  h->max_connections = static_cast<int>(r.Int("max_connections", h->max_connections, 1, 1000000));
   h->body_limit_bytes = static_cast<size_t>(r.Int("body_limit_bytes", h->body_limit_bytes, 1024, 64 << 20));
   h->read_timeout_ms = static_cast<int>(r.Int("read_timeout_ms", h->read_timeout_ms, 100, 600000));
   h->write_timeout_ms = static_cast<int>(r.Int("write_timeout_ms", h->write_timeout_ms, 100, 600000));
@@ -229,7 +238,7 @@ Config ParseOrThrow(const std::string& text, const std::string& base_dir) {
   if (!root.is_object()) throw ConfigError{"(file)", "must be a JSON object"};
   Reader r(root.as_object(), "");
   Config c;
-  if (const json::object* http = r.Object("http")) ParseHttp(Reader(*http, "http."), &c.http);
+  if (const json::object* http = r.Object("http")) ParseHttp(Reader(*http, "http."), &c.http, &c.warnings);
   if (const json::object* store = r.Object("store")) {
     Reader s(*store, "store.");
     c.store_path = Resolve(base_dir, s.String("path", c.store_path));

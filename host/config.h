@@ -20,7 +20,11 @@ struct HttpConfig {
   int port = 8080;
   std::string tls_cert;           // PEM paths; both or neither
   std::string tls_key;
-  int threads = 64;               // pool threads; each keep-alive connection holds one
+  // Event loops (threads) serving every connection; a keep-alive connection holds no thread.
+  int io_threads = 1;
+  // Threads for requests that may block (admin API reads, /readyz's probe write).
+  int worker_threads = 4;
+  int max_connections = 10000;    // open at once; more are answered 503 and closed
   size_t body_limit_bytes = 1 << 20;
   int read_timeout_ms = 5000;
   int write_timeout_ms = 5000;
@@ -28,8 +32,8 @@ struct HttpConfig {
   int keep_alive_max_requests = 10000;
   bool tcp_nodelay = true;
   // Connections the kernel completes and queues before the server accepts them (also capped by
-  // net.core.somaxconn). cpp-httplib listens with 5: a burst of new connections then has SYNs
-  // dropped, and each dropped one stalls a second before the client retries.
+  // net.core.somaxconn). A short queue drops SYNs in a burst of new connections, and each
+  // dropped one stalls a second before the client retries.
   int listen_backlog = 1024;
   bool noop_endpoint = false;     // POST /noop answers 200 (benchmark baseline)
 };
@@ -50,6 +54,9 @@ struct Config {
   std::string extra_lexicon;      // sentiment: operator's own terms file
   scripts::RuntimeConfig scripts; // paths resolved relative to the config file
   std::vector<InstanceConfig> connectors;
+  // What is accepted but worth telling the operator ("http.threads: no longer used ...");
+  // `serve` logs them, `check-config` prints them.
+  std::vector<std::string> warnings;
   // Sections owned by other modules, validated by them: "faq", "outbox".
   boost::json::object faq;
   boost::json::object outbox;

@@ -1,158 +1,95 @@
 #include "host/http_server.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
-#include <sys/socket.h>
-
-#include <httplib.h>
-
 #include "host/admin_api.h"
-#include "host/log.h"
 #include "host/metrics.h"
 
 namespace deskhook {
 namespace {
 
-// httplib's pool, with its threads named "http" (top -H, perf, gdb). A connection holds one of
-// them for as long as it is kept alive.
-class NamedThreadPool : public httplib::TaskQueue {
- public:
-  explicit NamedThreadPool(size_t threads) : pool_(threads) {}
-  void enqueue(std::function<void()> fn) override {
-    pool_.enqueue([fn = std::move(fn)] {
-      thread_local bool named = (pthread_setname_np(pthread_self(), "http"), true);
-      (void)named;
-      fn();
-    });
-  }
-  void shutdown() override { pool_.shutdown(); }
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+using http::RunOn;
 
- private:
-  httplib::ThreadPool pool_;
-};
+http::ServerOptions ServerOptionsFrom(const HttpConfig& c) {
+  http::ServerOptions o;
+  o.address = c.address;
+  o.port = c.port;
+  o.tls_cert = c.tls_cert;
+  o.tls_key = c.tls_key;
+  o.io_threads = c.io_threads;
+  o.worker_threads = c.worker_threads;
+  o.body_limit_bytes = c.body_limit_bytes;
+  o.read_timeout_ms = c.read_timeout_ms;
+  o.write_timeout_ms = c.write_timeout_ms;
+  o.keep_alive_timeout_s = c.keep_alive_timeout_s;
+  o.keep_alive_max_requests = c.keep_alive_max_requests;
+  o.max_connections = c.max_connections;
+  o.tcp_nodelay = c.tcp_nodelay;
+  o.listen_backlog = c.listen_backlog;
+  return o;
+}
+
+bool IsInstanceName(std::string_view s) {
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return !s.empty();
+}
 
 }  // namespace
 
 HttpServer::HttpServer(const HttpConfig& config, Ingest* ingest, AdminApi* admin,
                        std::function<Status()> ready_check)
     : config_(config), ingest_(ingest), admin_(admin), ready_check_(std::move(ready_check)) {
-  if (!config_.tls_cert.empty()) {
-    server_ = std::make_unique<httplib::SSLServer>(config_.tls_cert.c_str(), config_.tls_key.c_str());
-  } else {
-    server_ = std::make_unique<httplib::Server>();
-  }
-  const int threads = config_.threads;
-  server_->new_task_queue = [threads] { return new NamedThreadPool(static_cast<size_t>(threads)); };
-  server_->set_tcp_nodelay(config_.tcp_nodelay);
-  // Called for the listening socket before bind (not for accepted ones): keep the library's
-  // options and remember the socket, to raise its backlog once it listens (Bind()).
-  server_->set_socket_options([this](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd_ = sock;
-  });
-  server_->set_payload_max_length(config_.body_limit_bytes);
-  server_->set_read_timeout(config_.read_timeout_ms / 1000, (config_.read_timeout_ms % 1000) * 1000);
-  server_->set_write_timeout(config_.write_timeout_ms / 1000, (config_.write_timeout_ms % 1000) * 1000);
-  server_->set_keep_alive_timeout(config_.keep_alive_timeout_s);
-  server_->set_keep_alive_max_count(static_cast<size_t>(config_.keep_alive_max_requests));
-  Routes();
+  server_ = std::make_unique<http::Server>(ServerOptionsFrom(config_), Routes());
 }
 
 HttpServer::~HttpServer() { Stop(); }
 
-void HttpServer::Routes() {
-  httplib::Server& s = *server_;
-
-  s.Post(R"(/hooks/([A-Za-z0-9_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+http::Router HttpServer::Routes() {
+  http::Router r;
+  // On the event loop: checks and parsing are CPU only, and the answer is sent from the store's
+  // completion (Ingest::HandleAsync).
+  r.PostAsync("/hooks/{}", [this](HttpRequest&& req, Responder responder) {
     if (draining_) {
-      res.status = 503;
-      res.set_header("Retry-After", "5");
-      res.set_content(ErrorJson("unavailable", "deskhook is shutting down; retry later"), "application/json");
-      return;
+      HttpResponse res = HttpResponse::Json(503, ErrorJson("unavailable", "deskhook is shutting down; retry later"));
+      res.headers.emplace_back("Retry-After", "5");
+      return responder.Send(std::move(res));
     }
-    HeaderMap headers;
-    for (const auto& [k, v] : req.headers) headers.Add(k, v);
-    IngestReply reply = ingest_->Handle(req.matches[1].str(), headers, req.body);
-    res.status = reply.status;
-    res.set_content(reply.body, "application/json");
-  });
-  s.Post(R"(/hooks/(.*))", [](const httplib::Request& req, httplib::Response& res) {
-    res.status = 404;
-    res.set_content(ErrorJson("unknown_instance", "no connector instance named '" + req.matches[1].str() + "'"),
-                    "application/json");
+    const std::string& instance = req.captures[0];
+    if (!IsInstanceName(instance)) {
+      return responder.Send(HttpResponse::Json(
+          404, ErrorJson("unknown_instance", "no connector instance named '" + instance + "'")));
+    }
+    ingest_->HandleAsync(instance, req.headers, req.body, [responder](IngestReply reply) {
+      responder.Send(HttpResponse::Json(reply.status, std::move(reply.body)));
+    });
   });
 
-  s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("{\"status\":\"ok\"}", "application/json");
-  });
-  s.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  r.Get("/healthz", [](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"ok\"}"); }, RunOn::kOnLoop);
+  r.Get("/readyz", [this](const HttpRequest&) {
     Status st = draining_ ? Status::Unavailable("draining") : ready_check_();
-    res.status = st.ok() ? 200 : 503;
-    res.set_content(st.ok() ? "{\"status\":\"ready\"}" : ErrorJson("not_ready", st.message()), "application/json");
+    return st.ok() ? HttpResponse::Json(200, "{\"status\":\"ready\"}")
+                   : HttpResponse::Json(503, ErrorJson("not_ready", st.message()));
   });
-  s.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(Metrics::Global().Render(), "text/plain; version=0.0.4");
+  r.Get("/metrics", [](const HttpRequest&) {
+    HttpResponse res = HttpResponse::Json(200, Metrics::Global().Render());
+    res.content_type = "text/plain; version=0.0.4";
+    return res;
   });
   if (config_.noop_endpoint) {
     // Benchmark baseline: HTTP parse + 200 on the same server, nothing else.
-    s.Post("/noop", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("{\"status\":\"ok\"}", "application/json");
-    });
+    r.Post("/noop", [](const HttpRequest&) { return HttpResponse::Json(200, "{\"status\":\"ok\"}"); }, RunOn::kOnLoop);
   }
-  if (admin_ != nullptr) admin_->Register(s);
-
-  // Library-generated errors (413 from the body limit, 404 for unknown paths, 400 for broken
-  // requests) get the same short JSON shape as ours.
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    std::string code = res.status == 413 ? "payload_too_large"
-                       : res.status == 404 ? "not_found"
-                       : res.status == 400 ? "bad_request"
-                                           : "error";
-    std::string reason = res.status == 413 ? "body exceeds the configured limit"
-                         : res.status == 404 ? "no such endpoint"
-                                             : "request refused";
-    res.set_content(ErrorJson(code, reason), "application/json");
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(ErrorJson("internal", "unexpected error; see the log"), "application/json");
-  });
+  if (admin_ != nullptr) admin_->Register(r);
+  return r;
 }
 
-Status HttpServer::Bind() {
-  if (config_.port == 0) {
-    port_ = server_->bind_to_any_port(config_.address.c_str());
-    if (port_ <= 0) return Status::Unavailable("cannot bind " + config_.address);
-  } else {
-    if (!server_->bind_to_port(config_.address.c_str(), config_.port))
-      return Status::Unavailable("cannot bind " + config_.address + ":" + std::to_string(config_.port));
-    port_ = config_.port;
-  }
-  // httplib listened with a backlog of 5; listen() again on the same socket sets ours.
-  if (listen_fd_ < 0 || ::listen(listen_fd_, config_.listen_backlog) != 0) {
-    return Status::Unavailable("cannot set the listen backlog on " + config_.address);
-  }
-  return Status::Ok();
-}
+Status HttpServer::Bind() { return server_->Bind(); }
 
-int HttpServer::listen_backlog() const {
-  if (listen_fd_ < 0) return -1;
-  // For a listening socket Linux reports its accept-queue limit in tcpi_sacked.
-  tcp_info info{};
-  socklen_t len = sizeof(info);
-  if (getsockopt(listen_fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
-  return static_cast<int>(info.tcpi_sacked);
-}
+void HttpServer::Serve() { server_->Serve(); }
 
-void HttpServer::Serve() {
-  pthread_setname_np(pthread_self(), "http-accept");
-  server_->listen_after_bind();
-}
-
-void HttpServer::Stop() {
-  if (server_ && server_->is_running()) server_->stop();
-}
+void HttpServer::Stop() { server_->Stop(10000); }
 
 }  // namespace deskhook

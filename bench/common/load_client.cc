@@ -42,8 +42,9 @@ int Connect(int port) {
   return fd;
 }
 
-// Returns the status code once a whole answer is in `in` (and removes it), else 0.
-int TakeResponse(std::string* in) {
+// Returns the status code once a whole answer is in `in` (and removes it), else 0. Sets
+// *close when the answer says "Connection: close" (the server ends the connection after it).
+int TakeResponse(std::string* in, bool* close) {
   size_t head_end = in->find("\r\n\r\n");
   if (head_end == std::string::npos) return 0;
   size_t cl = 0;
@@ -52,6 +53,7 @@ int TakeResponse(std::string* in) {
   size_t p = head.find("content-length:");
   if (p != std::string::npos) cl = std::strtoul(head.c_str() + p + 15, nullptr, 10);
   if (in->size() < head_end + 4 + cl) return 0;
+  *close = head.find("connection: close") != std::string::npos;
   int status = std::atoi(in->c_str() + 9);
   in->erase(0, head_end + 4 + cl);
   return status;
@@ -119,33 +121,40 @@ LoadResult RunLoad(int port, int connections, double seconds, int64_t max_reques
     int timeout_ms = rate_per_s > 0 ? 1 : 100;
     int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int k = 0; k < n; ++k) {
-      Conn& c = conns[events[k].data.u64];
-      ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
-      if (got <= 0) {
+      const size_t idx = events[k].data.u64;
+      Conn& c = conns[idx];
+      // A new connection in place of c's (closed by the server, or after its "Connection: close").
+      auto reopen = [&] {
         epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, nullptr);
         close(c.fd);
-        if (c.busy) { ++r.errors; --busy; c.busy = false; }
         c.fd = Connect(port);
-        if (c.fd >= 0) {
-          epoll_event ev{};
-          ev.events = EPOLLIN;
-          ev.data.u64 = events[k].data.u64;
-          epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
-          c.in.clear();
-          idle.push_back(events[k].data.u64);
-        }
+        c.in.clear();
+        if (c.fd < 0) return;
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.u64 = idx;
+        epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+        idle.push_back(idx);
+      };
+      ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
+      if (got <= 0) {
+        if (c.busy) { ++r.errors; --busy; c.busy = false; }
+        reopen();
         continue;
       }
       c.in.append(buf, static_cast<size_t>(got));
-      while (int status = TakeResponse(&c.in)) {
+      bool server_closes = false;
+      while (int status = TakeResponse(&c.in, &server_closes)) {
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - c.started).count();
         r.latencies_ms.push_back(ms);
         ++r.requests;
         if (status / 100 == 2) { ++r.ok; r.ok_ids.push_back(c.id); } else { ++r.errors; }
         c.busy = false;
         --busy;
-        idle.push_back(events[k].data.u64);
+        if (server_closes) break;
+        idle.push_back(idx);
       }
+      if (server_closes) reopen();
     }
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -4,7 +4,7 @@
 // at a fixed open-loop rate (default 1,000 events/s).
 //
 // usage: bench_e2e [--rate 1000] [--seconds 10] [--saturation-events 30000] [--sync full|normal]
-//                  [--workers 2] [--binary PATH] [--checkpoint-pages N]
+//                  [--workers 2] [--binary PATH] [--checkpoint-pages N] [--io-threads 1]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   const std::string sync = Arg(argc, argv, "sync", "full");
   const std::string checkpoint_pages = Arg(argc, argv, "checkpoint-pages", "4000");
   const std::string workers = Arg(argc, argv, "workers", "2");
+  const std::string io_threads = Arg(argc, argv, "io-threads", "1");
   const std::string binary = Arg(argc, argv, "binary", DESKHOOK_BINARY);
   const std::string scripts = std::string(DESKHOOK_SOURCE_DIR) + "/examples/scripts";
 
@@ -82,6 +83,8 @@ int main(int argc, char** argv) {
   std::string dir = mkdtemp(tmpl);
   int port = FreePort();
   std::ofstream(dir + "/e2e.json") << R"({"http":{"address":"127.0.0.1","port":)" << port
+      << R"(,"io_threads":)" << io_threads
+      // "threads" only for a --binary from before the event-loop front; ignored by this one.
       << R"(,"threads":96},"store":{"path":")" << dir << R"(/e2e.db","sync":")" << sync
       << R"(","checkpoint_pages":)" << checkpoint_pages << R"(},"workers":)" << workers << R"(,"log":{"level":"error"},"scripts":{"files":[")" << scripts << R"(/wants_human.lua",")"
       << scripts << R"(/vip_requesters.lua",")" << scripts << R"(/escalate_frustration.lua",")" << scripts

@@ -21,6 +21,7 @@ int Serve(const std::vector<std::string>& args) {
     std::fprintf(stderr, "deskhook: config error: %s\n", config.status().message().c_str());
     return 1;
   }
+  for (const std::string& w : config->warnings) log::Warn("config warning", {{"warning", std::string_view(w)}});
   if (std::string port = Flag(args, "port"); !port.empty()) config->http.port = std::stoi(port);
   auto daemon = Daemon::Create(std::move(config.value()));
   if (!daemon.ok()) {
@@ -47,6 +48,7 @@ int CheckConfig(const std::vector<std::string>& args) {
     std::fprintf(stderr, "%s: %s\n", path.c_str(), config.status().message().c_str());
     return 1;
   }
+  for (const std::string& w : config->warnings) std::fprintf(stderr, "%s: warning: %s\n", path.c_str(), w.c_str());
   std::printf("%s: ok (%zu connector instance(s), %zu script(s), store %s)\n", path.c_str(),
               config->connectors.size(), config->scripts.script_paths.size(), config->store_path.c_str());
   return 0;

@@ -40,6 +40,26 @@ TEST(ConfigTest, StoreAndHttpTuningIsReadAndBounded) {
   }
 }
 
+TEST(ConfigTest, HttpThreadsAndConnectionLimitsAreReadAndTheOldThreadsKeyIsAWarning) {
+  const std::string conn = R"(,"connectors":[{"name":"a","kind":"intercom","signing_secret":"x1234"}]})";
+  auto c = ParseConfig(R"({"http":{"io_threads":3,"worker_threads":6,"max_connections":500})" + conn, "");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.io_threads, 3);
+  EXPECT_EQ(c->http.worker_threads, 6);
+  EXPECT_EQ(c->http.max_connections, 500);
+  EXPECT_TRUE(c->warnings.empty());
+  // A config written for the thread-per-connection front still loads, and says why it changed.
+  auto old = ParseConfig(R"({"http":{"threads":64})" + conn, "");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  ASSERT_EQ(old->warnings.size(), 1u);
+  EXPECT_NE(old->warnings[0].find("http.threads: no longer used"), std::string::npos) << old->warnings[0];
+  for (const char* bad : {R"({"http":{"io_threads":0})", R"({"http":{"max_connections":0})",
+                          R"({"http":{"worker_threads":1000})"}) {
+    auto b = ParseConfig(std::string(bad) + conn, "");
+    EXPECT_FALSE(b.ok()) << bad;
+  }
+}
+
 TEST(ConfigTest, SecretsFromEnvAndFile) {
   TempDir dir;
   setenv("DESKHOOK_TEST_SECRET", "from-env-secret", 1);

@@ -39,7 +39,7 @@ std::string ReadFile(const std::string& path) {
 
 std::string ConfigJson(const std::string& dir, const std::string& extra) {
   return std::string(R"({
-  "http": {"address": "127.0.0.1", "port": 0, "threads": 16, "body_limit_bytes": 65536, "noop_endpoint": true},
+  "http": {"address": "127.0.0.1", "port": 0, "io_threads": 2, "worker_threads": 2, "body_limit_bytes": 65536, "noop_endpoint": true},
   "store": {"path": ")") + dir + R"(/deskhook.db"},
   "workers": 2,
   "admin": {"token": ")" + kAdminToken + R"("},
