@@ -223,6 +223,33 @@ TEST_F(ServerTest, SecretsNeverReachTheLog) {
   EXPECT_NE(sink.find("[redacted]"), std::string::npos);
 }
 
+// The test config has 2 event-loop threads and 2 workers: 80 keep-alive connections, each with a
+// webhook waiting for its commit at the same time, would have needed 80 threads from the old
+// thread-per-connection front (the 17th waited for one to free up).
+TEST_F(ServerTest, ManyConcurrentConnectionsAreAllAnsweredWithoutAThreadEach) {
+  constexpr int kConnections = 80;
+  std::vector<std::future<int>> answers;
+  std::atomic<int> ready{0};
+  for (int i = 0; i < kConnections; ++i) {
+    answers.push_back(std::async(std::launch::async, [&, i] {
+      httplib::Client c("127.0.0.1", daemon_->port());
+      c.set_keep_alive(true);
+      c.set_read_timeout(10);
+      if (!c.Get("/healthz")) return -1;  // the connection is open and idle
+      ready++;
+      while (ready.load() < kConnections) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::string body = ZendeskTriggerBody(std::to_string(7000 + i), "hello");
+      auto res = c.Post("/hooks/zd", SignedHeaders(ZendeskInstance(), body, "many-" + std::to_string(i)), body,
+                        "application/json");
+      return res ? res->status : -1;
+    }));
+  }
+  int ok = 0;
+  for (auto& a : answers) ok += a.get() == 200 ? 1 : 0;
+  EXPECT_EQ(ok, kConnections);
+  EXPECT_EQ(StoredEvents(), kConnections);
+}
+
 TEST_F(ServerTest, NoopEndpointAnswers) {
   auto res = client_->Post("/noop", "{}", "application/json");
   ASSERT_TRUE(res);
