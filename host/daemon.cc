@@ -168,6 +168,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   Metrics::Global().SetGaugeFn("deskhook_store_ops_total", [st] { return static_cast<double>(st->Stats().ops); });
   Metrics::Global().SetGaugeFn("deskhook_store_failed_batches_total", [st] { return static_cast<double>(st->Stats().failed_batches); });
   Metrics::Global().SetGaugeFn("deskhook_store_checkpoints_total", [st] { return static_cast<double>(st->Stats().checkpoints); });
+  // The HTTP front's connections: open now, refused over http.max_connections, closed by a timeout.
+  HttpServer* http = impl->http.get();
+  Metrics::Global().SetGaugeFn("deskhook_http_connections_open", [http] { return static_cast<double>(http->Stats().connections_open); });
+  Metrics::Global().SetGaugeFn("deskhook_http_connections_accepted_total", [http] { return static_cast<double>(http->Stats().connections_accepted); });
+  Metrics::Global().SetGaugeFn("deskhook_http_connections_refused_total", [http] { return static_cast<double>(http->Stats().connections_refused); });
+  Metrics::Global().SetGaugeFn("deskhook_http_timeouts_total", [http] { return static_cast<double>(http->Stats().timeouts); });
   impl->config = std::move(config);
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }

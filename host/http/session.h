@@ -200,7 +200,8 @@ class Session final : public SessionBase {
 
   void Drain() {
     if constexpr (!kTls) {
-      stream_.async_read_some(asio::buffer(drain_buf_), [self = Self()](const beast::error_code& ec, size_t) {
+      buffer_.clear();  // what the client still sends is read into it and dropped
+      stream_.async_read_some(buffer_.prepare(4096), [self = Self()](const beast::error_code& ec, size_t) {
         if (ec) return self->Close();
         self->Drain();
       });
@@ -218,7 +219,6 @@ class Session final : public SessionBase {
   uint64_t requests_ = 0;
   unsigned version_ = 11;
   bool keep_alive_ = true;
-  char drain_buf_[kTls ? 1 : 4096];
 };
 
 }  // namespace deskhook::http::internal

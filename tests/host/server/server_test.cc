@@ -168,6 +168,10 @@ TEST_F(ServerTest, HealthReadyAndMetrics) {
   EXPECT_NE(m->body.find("deskhook_webhook_requests_total{instance=\"zd\",status=\"200\"}"), std::string::npos);
   EXPECT_NE(m->body.find("deskhook_ingest_seconds_bucket"), std::string::npos);
   EXPECT_NE(m->body.find("deskhook_queue_depth"), std::string::npos);
+  const size_t open_at = m->body.find("\ndeskhook_http_connections_open ");
+  ASSERT_NE(open_at, std::string::npos);
+  EXPECT_GE(std::atof(m->body.c_str() + open_at + 32), 1.0) << "at least this request's connection";
+  EXPECT_NE(m->body.find("deskhook_http_timeouts_total"), std::string::npos);
 }
 
 TEST_F(ServerTest, AdminApiNeedsTheBearerToken) {
