@@ -80,8 +80,7 @@ TEST(Standin, DelayedAnswersHoldNoThread) {
   const auto f0 = Clock::now();
   for (int i = 0; i < 5; ++i) {
     auto res = fast.Get("/api/v2/tickets/8.json");
-    ASSERT_TRUE(res);
-    EXPECT_EQ(res->status, 200);
+    EXPECT_TRUE(res && res->status == 200);  // no ASSERT: the client threads must be joined
   }
   EXPECT_LT(Clock::now() - f0, 500ms) << "calls waited behind the delayed ones";
   for (auto& t : clients) t.join();
