@@ -1,18 +1,26 @@
 #include "bench/standin/standin.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
+#include <pthread.h>
 
-#include <boost/json.hpp>
+#include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include "host/http/server.h"
+
 namespace deskhook::standin {
 namespace {
 
+namespace asio = boost::asio;
 namespace json = boost::json;
 
 int64_t WallMs() {
@@ -32,6 +40,14 @@ struct Answer {
   std::string body;
 };
 
+// An answer with a status and no body (the admin endpoints' refusals).
+http::HttpResponse Bare(int status) {
+  http::HttpResponse r;
+  r.status = status;
+  r.content_type.clear();
+  return r;
+}
+
 std::string Str(const json::value* v) {
   if (v == nullptr) return "";
   if (v->is_string()) return std::string(v->as_string());
@@ -41,8 +57,12 @@ std::string Str(const json::value* v) {
 }  // namespace
 
 struct Standin::Impl {
-  httplib::Server server;
-  std::thread thread;
+  std::mutex life_mu;  // serialises Start and Stop
+  std::unique_ptr<http::Server> server;  // set while serving; guarded by life_mu
+  std::thread serve_thread;              // runs server->Serve()
+  std::unique_ptr<asio::io_context> timers;  // delayed answers; one thread, set with server
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> timers_guard;
+  std::thread timer_thread;
   int port = -1;
 
   mutable std::mutex mu;
@@ -222,22 +242,24 @@ struct Standin::Impl {
     return {404, R"({"error":"InvalidEndpoint","description":"Not found"})"};
   }
 
-  void Handle(const httplib::Request& req, httplib::Response& res) {
+  // A call to the helpdesk API: recorded, applied (unless faulted before its effect), answered.
+  // On the server's event loop; answers at once or from the timer thread when delayed.
+  void Handle(http::HttpRequest&& req, http::Responder responder) {
     Call call;
     call.t_ms = WallMs();
-    call.method = req.method;
-    call.path = req.path;
-    call.body = req.body;
-    call.key = req.get_header_value("X-Deskhook-Key");
-    call.has_auth = req.has_header("Authorization");
+    call.method = std::move(req.method);
+    call.path = http::PercentDecode(req.path, false);  // as cpp-httplib's server passed it
+    call.body = std::move(req.body);
+    call.key = std::string(req.headers.Get("X-Deskhook-Key"));
+    call.has_auth = req.headers.Has("Authorization");
     Fault f;
     bool faulted = false;
     Answer answer;
     {
       std::lock_guard<std::mutex> lock(mu);
       f = fault;
-      bool eligible = (f.path_contains.empty() || req.path.find(f.path_contains) != std::string::npos) &&
-                      !(f.skip_checks && req.method == "GET");
+      bool eligible = (f.path_contains.empty() || call.path.find(f.path_contains) != std::string::npos) &&
+                      !(f.skip_checks && call.method == "GET");
       if (eligible && fault.fail_next > 0) {
         --fault.fail_next;
         faulted = true;
@@ -246,7 +268,7 @@ struct Standin::Impl {
       }
       bool apply = !faulted || (f.apply_effect == 1) ||
                    (f.apply_effect == -1 && (f.reset || (f.delay_ms > 0 && f.status == 0)));
-      if (apply) answer = Apply(req.method, req.path, req.body);
+      if (apply) answer = Apply(call.method, call.path, call.body);
       if (faulted) {
         call.fault = f.reset ? "reset" : f.delay_ms > 0 ? "delay" : "status";
         if (f.reset) call.status = 0;
@@ -256,41 +278,35 @@ struct Standin::Impl {
         call.status = answer.status;
       }
       call.seq = static_cast<int64_t>(calls.size()) + 1;
-      calls.push_back(call);
       if (record.is_open()) {
         record << CallJson(call) << '\n';
         record.flush();
       }
+      calls.push_back(std::move(call));
     }
-    if (faulted && f.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(f.delay_ms));
+    http::HttpResponse res;
     if (faulted && f.reset) {
-      // Headers go out, then the connection drops mid-body: the client gets no answer.
-      res.status = 200;
-      res.set_content_provider(
-          1000, "application/json",
-          [](size_t, size_t, httplib::DataSink&) { return false; });
-      return;
-    }
-    if (faulted && f.status > 0) {
+      res = http::HttpResponse::Abort();  // a RST and no answer: the client cannot tell it was applied
+    } else if (faulted && f.status > 0) {
       res.status = f.status;
-      if (f.retry_after_s >= 0) res.set_header("Retry-After", std::to_string(f.retry_after_s));
+      if (f.retry_after_s >= 0) res.headers.emplace_back("Retry-After", std::to_string(f.retry_after_s));
       if (f.rate_reset_in_s >= 0) {
-        res.set_header("X-RateLimit-Limit", "167");
-        res.set_header("X-RateLimit-Remaining", "0");
-        res.set_header("X-RateLimit-Reset", std::to_string(WallMs() / 1000 + f.rate_reset_in_s));
+        res.headers.emplace_back("X-RateLimit-Limit", "167");
+        res.headers.emplace_back("X-RateLimit-Remaining", "0");
+        res.headers.emplace_back("X-RateLimit-Reset", std::to_string(WallMs() / 1000 + f.rate_reset_in_s));
       }
-      if (!f.answer_body.empty()) {
-        res.set_content(f.answer_body, "application/json");
-        return;
-      }
-      res.set_content(f.status == 429 ? R"({"error":"rate_limit_exceeded"})"
-                                      : R"({"error":"injected fault","status":)" +
-                                            std::to_string(f.status) + "}",
-                      "application/json");
-      return;
+      res.body = !f.answer_body.empty() ? f.answer_body
+                 : f.status == 429      ? R"({"error":"rate_limit_exceeded"})"
+                                        : R"({"error":"injected fault","status":)" + std::to_string(f.status) + "}";
+    } else {
+      res = http::HttpResponse::Json(answer.status, std::move(answer.body));
     }
-    res.status = answer.status;
-    res.set_content(answer.body, "application/json");
+    if (!faulted || f.delay_ms <= 0) return responder.Send(std::move(res));
+    // Late, without holding the loop: a timer answers (or resets) after the delay.
+    auto timer = std::make_shared<asio::steady_timer>(*timers, std::chrono::milliseconds(f.delay_ms));
+    timer->async_wait([timer, responder, res = std::move(res)](const boost::system::error_code& ec) mutable {
+      if (!ec) responder.Send(std::move(res));
+    });
   }
 
   std::string StateJsonLocked() const {
@@ -304,26 +320,37 @@ struct Standin::Impl {
     return json::serialize(json::object{{"tickets", out}, {"articles", articles}});
   }
 
-  void Admin(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (req.path == "/_standin/state") {
-      res.set_content(StateJsonLocked(), "application/json");
-    } else if (req.path == "/_standin/calls") {
+  // The /_standin/ endpoints (admin/introspection: never recorded, never faulted). On a worker
+  // thread: /_standin/calls copies every call under the lock.
+  http::Router AdminRoutes() {
+    auto text = [](std::string body, std::string type) {
+      http::HttpResponse r;
+      r.body = std::move(body);
+      r.content_type = std::move(type);
+      return r;
+    };
+    http::Router r;
+    r.Get("/_standin/state", [this, text](const http::HttpRequest&) {
+      std::lock_guard<std::mutex> lock(mu);
+      return text(StateJsonLocked(), "application/json");
+    });
+    r.Get("/_standin/calls", [this, text](const http::HttpRequest&) {
       std::string out;
+      std::lock_guard<std::mutex> lock(mu);
       for (const auto& c : calls) out += CallJson(c) + "\n";
-      res.set_content(out, "application/x-ndjson");
-    } else if (req.path == "/_standin/reset" && req.method == "POST") {
+      return text(std::move(out), "application/x-ndjson");
+    });
+    r.Post("/_standin/reset", [this, text](const http::HttpRequest&) {
+      std::lock_guard<std::mutex> lock(mu);
       calls.clear();
       tickets.clear();
       articles.clear();
-      res.set_content("{}", "application/json");
-    } else if (req.path == "/_standin/fault" && req.method == "POST") {
+      return text("{}", "application/json");
+    });
+    r.Post("/_standin/fault", [this, text](const http::HttpRequest& req) {
       boost::system::error_code ec;
       json::value v = json::parse(req.body, ec);
-      if (ec || !v.is_object()) {
-        res.status = 400;
-        return;
-      }
+      if (ec || !v.is_object()) return Bare(400);
       Fault f;
       auto& o = v.as_object();
       auto num = [&](const char* k, auto def) -> decltype(def) {
@@ -340,11 +367,29 @@ struct Standin::Impl {
       if (auto* x = o.if_contains("reset"); x && x->is_bool()) f.reset = x->as_bool();
       if (auto* x = o.if_contains("path_contains"); x && x->is_string())
         f.path_contains = std::string(x->as_string());
+      std::lock_guard<std::mutex> lock(mu);
       fault = f;
-      res.set_content("{}", "application/json");
-    } else {
-      res.status = 404;
+      return text("{}", "application/json");
+    });
+    return r;
+  }
+
+  // Stops serving, then the timer thread (a delayed answer still pending is sent first, within
+  // the server's grace). REQUIRES: life_mu held.
+  void StopLocked() {
+    if (server) {
+      server->Stop();
+      if (serve_thread.joinable()) serve_thread.join();
+      server.reset();
     }
+    if (timers) {
+      timers_guard.reset();
+      timers->stop();
+      if (timer_thread.joinable()) timer_thread.join();
+      timers.reset();  // drops unsent delayed answers: their server is gone
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    if (record.is_open()) record.close();
   }
 };
 
@@ -353,44 +398,51 @@ Standin::~Standin() { Stop(); }
 
 int Standin::Start(int port, const std::string& record_path, int threads) {
   Impl* impl = impl_.get();
-  if (!record_path.empty()) impl->record.open(record_path, std::ios::app);
-  auto& s = impl->server;
-  s.set_tcp_nodelay(true);
-  s.set_keep_alive_max_count(100000);
-  s.set_keep_alive_timeout(30);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
-  s.set_payload_max_length(1 << 20);
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  auto handler = [impl](const httplib::Request& req, httplib::Response& res) {
-    if (req.path.rfind("/_standin/", 0) == 0) impl->Admin(req, res);
-    else impl->Handle(req, res);
-  };
-  s.Get(".*", handler);
-  s.Post(".*", handler);
-  s.Put(".*", handler);
-  s.Delete(".*", handler);
-  s.Patch(".*", handler);
-  // Like deskhook's own server: httplib listens with a backlog of 5, and a burst of new
-  // connections (the outbox lanes starting at once) then waits a second for SYN retries.
-  int listen_fd = -1;
-  s.set_socket_options([&listen_fd](socket_t sock) {
-    httplib::default_socket_options(sock);
-    listen_fd = sock;
+  std::lock_guard<std::mutex> life(impl->life_mu);
+  if (impl->server) return -1;  // already serving
+  {
+    std::lock_guard<std::mutex> lock(impl->mu);
+    if (!record_path.empty()) impl->record.open(record_path, std::ios::app);
+  }
+  impl->timers = std::make_unique<asio::io_context>(1);
+  impl->timers_guard.emplace(impl->timers->get_executor());
+  impl->timer_thread = std::thread([impl] {
+    pthread_setname_np(pthread_self(), "standin-timer");
+    impl->timers->run();
   });
-  impl->port = port == 0 ? s.bind_to_any_port("127.0.0.1") : (s.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (impl->port < 0) return -1;
-  if (listen_fd >= 0) ::listen(listen_fd, 1024);
-  impl->thread = std::thread([impl] { impl->server.listen_after_bind(); });
-  while (!s.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  http::ServerOptions o;
+  o.address = "127.0.0.1";
+  o.port = port;
+  o.io_threads = 1;
+  o.worker_threads = std::max(1, threads);
+  o.body_limit_bytes = 1 << 20;
+  o.read_timeout_ms = 10000;
+  o.write_timeout_ms = 10000;
+  o.keep_alive_timeout_s = 30;
+  o.keep_alive_max_requests = 100000;
+  o.tcp_nodelay = true;
+  // Like deskhook's own server: a burst of new connections (the outbox lanes starting at once)
+  // must not wait a second for SYN retries, as with cpp-httplib's backlog of 5.
+  o.listen_backlog = 1024;
+  http::Router router = impl->AdminRoutes();
+  router.Fallback([impl](http::HttpRequest&& req, http::Responder responder) {
+    if (req.path.rfind("/_standin/", 0) == 0) return responder.Send(Bare(404));
+    impl->Handle(std::move(req), std::move(responder));
+  });
+  impl->server = std::make_unique<http::Server>(o, std::move(router));
+  if (!impl->server->Bind().ok()) {
+    impl->StopLocked();
+    return -1;
+  }
+  impl->port = impl->server->port();
+  impl->serve_thread = std::thread([impl] { impl->server->Serve(); });
   return impl->port;
 }
 
 void Standin::Stop() {
-  if (impl_->thread.joinable()) {
-    impl_->server.stop();
-    impl_->thread.join();
-  }
+  std::lock_guard<std::mutex> life(impl_->life_mu);
+  impl_->StopLocked();
 }
 
 void Standin::SetFault(const Fault& fault) {

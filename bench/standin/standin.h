@@ -2,7 +2,13 @@
 // platforms would (enough state to be consistent: tags, notes, articles per ticket), records
 // every call it receives, and injects faults on demand (5xx, 429 with Retry-After or
 // X-RateLimit-Reset, slow answers, connection resets). Used by the outbox fault tests, the
-// end-to-end demo and the bench. Listens on loopback only. Thread-safe.
+// end-to-end demo and the bench. Listens on loopback only.
+//
+// Serves on deskhook's own HTTP server (host/http): one event loop answers the helpdesk calls,
+// a delayed answer comes from a timer thread, so a slow call holds no thread and a keep-alive
+// connection costs no thread either.
+//
+// Thread-safety: every method may be called from any thread, also while calls are served.
 #pragma once
 
 #include <cstdint>
@@ -13,8 +19,6 @@
 #include <string>
 #include <vector>
 
-namespace httplib { class Server; }
-
 namespace deskhook::standin {
 
 struct Fault {
@@ -23,8 +27,8 @@ struct Fault {
   int status = 500;           // answer status for a fault (0 with reset/delay only)
   int retry_after_s = -1;     // with 429: Retry-After header (>= 0)
   int64_t rate_reset_in_s = -1;  // with 429: X-RateLimit-Reset = now + this (Intercom style)
-  int delay_ms = 0;           // sleep before answering (past the client's timeout = a timeout)
-  bool reset = false;         // drop the connection mid-answer instead of answering
+  int delay_ms = 0;           // answer this late (past the client's timeout = a timeout)
+  bool reset = false;         // reset the connection instead of answering (no byte of an answer)
   // The effect of a faulted call is applied before the fault (an ambiguous failure: the
   // helpdesk did it, the client never heard). Default: applied for delay/reset, not for status.
   int apply_effect = -1;      // -1 default, 0 no, 1 yes
@@ -48,9 +52,13 @@ class Standin {
   Standin();
   ~Standin();  // Stop()
 
-  // Binds 127.0.0.1:`port` (0 = any free port) and serves on its own thread. Returns the port,
-  // or -1 when binding failed. `record_path`: also append each call as a JSON line there.
+  // Binds 127.0.0.1:`port` (0 = any free port) and serves on its own threads. Returns the port,
+  // or -1 when binding failed (or already serving). `record_path`: also append each call as a
+  // JSON line there. `threads`: the server's worker threads, which run the /_standin/ admin
+  // endpoints (the helpdesk calls are answered on the event loop, whatever this says).
   int Start(int port = 0, const std::string& record_path = "", int threads = 16);
+  // Stops serving; a delayed answer in flight is still sent (within 10 s). Idempotent; Start
+  // may be called again after it.
   void Stop();
 
   void SetFault(const Fault& fault);

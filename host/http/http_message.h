@@ -31,11 +31,22 @@ struct HttpResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones (Retry-After, Allow)
+  // No answer at all: the server resets the connection (SO_LINGER 0, then close, so the client
+  // gets a RST rather than a FIN) without sending a byte of this response, whose other fields
+  // are ignored. The client cannot tell whether its request was carried out, as when a server
+  // crashes or a proxy drops the connection mid-answer. For test doubles that inject that
+  // failure; other handlers answer, even with an error.
+  bool abort = false;
 
   static HttpResponse Json(int status, std::string body) {
     HttpResponse r;
     r.status = status;
     r.body = std::move(body);
+    return r;
+  }
+  static HttpResponse Abort() {
+    HttpResponse r;
+    r.abort = true;
     return r;
   }
 };

@@ -62,6 +62,14 @@ Router& Router::PostAsync(std::string pattern, AsyncHandler handler) {
   return Add("POST", std::move(pattern), nullptr, std::move(handler), RunOn::kOnLoop);
 }
 
+Router& Router::Fallback(AsyncHandler handler) {
+  Route r;
+  r.async = std::move(handler);
+  r.run_on = RunOn::kOnLoop;
+  fallback_ = std::move(r);
+  return *this;
+}
+
 Router::Match Router::Find(std::string_view method, std::string_view path, std::vector<std::string>* captures) const {
   Match m;
   const std::vector<std::string_view> parts = Split(path);
@@ -75,6 +83,10 @@ Router::Match Router::Find(std::string_view method, std::string_view path, std::
       m.path_known = true;
       if (m.allow.find(r.method) == std::string::npos) m.allow += (m.allow.empty() ? "" : ", ") + r.method;
     }
+  }
+  if (fallback_) {
+    m.route = &*fallback_;
+    if (captures != nullptr) captures->clear();
   }
   return m;
 }

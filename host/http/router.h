@@ -8,11 +8,15 @@
 // - Async (PostAsync): runs on the connection's event-loop thread and must not block; it
 //   answers through the Responder, from any thread, when it is ready (a webhook after its
 //   commit).
+// A fallback (Fallback) takes every request no route matches, any method and path, instead of
+// the 404 / 405 answers: for a server whose paths are not known in advance (a stand-in for
+// another service, a proxy).
 //
 // Thread-safety: build the router before the server starts; afterwards it is read-only.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +38,10 @@ class Router {
   Router& Post(std::string pattern, SyncHandler handler, RunOn run_on = RunOn::kWorker);
   Router& Put(std::string pattern, SyncHandler handler, RunOn run_on = RunOn::kWorker);
   Router& PostAsync(std::string pattern, AsyncHandler handler);
+  // Runs for every request that no route matches (whatever its method, so a path known under
+  // another method goes here too rather than to the 405). Like an async handler it runs on
+  // the connection's event loop and must not block. A second call replaces the first.
+  Router& Fallback(AsyncHandler handler);
 
   struct Route {
     std::string method;
@@ -44,17 +52,19 @@ class Router {
   };
 
   struct Match {
-    const Route* route = nullptr;   // nullptr: no route for this method and path
+    const Route* route = nullptr;   // nullptr: no route for this method and path, no fallback
     bool path_known = false;        // some route has this path under another method (405)
     std::string allow;              // those methods, "GET, POST"
   };
-  // Fills `captures` when a route matches. The first registered match wins.
+  // Fills `captures` when a route matches (clears them for the fallback). The first
+  // registered match wins; the fallback only when none does.
   Match Find(std::string_view method, std::string_view path, std::vector<std::string>* captures) const;
 
  private:
   Router& Add(std::string method, std::string pattern, SyncHandler sync, AsyncHandler async, RunOn run_on);
 
   std::vector<Route> routes_;
+  std::optional<Route> fallback_;
 };
 
 }  // namespace deskhook::http

@@ -1,6 +1,7 @@
 // Internal to host/http: one connection, plain TCP or TLS, as a chain of asynchronous steps on
 // its loop: [handshake] -> read head -> [100 Continue] -> read body -> handle -> write answer ->
-// read head ... Deadlines are checked by the loop's sweep, not by a timer per operation.
+// read head ... (or, when the handler asks for no answer, a reset). Deadlines are checked by the
+// loop's sweep, not by a timer per operation.
 #pragma once
 
 #include <algorithm>
@@ -170,6 +171,7 @@ class Session final : public SessionBase {
   }
 
   void Write(HttpResponse response) {
+    if (response.abort) return Abort();
     if (shared_.stopping) keep_alive_ = false;
     res_.emplace();
     FillResponse(response, version_, keep_alive_, &*res_);
@@ -181,6 +183,14 @@ class Session final : public SessionBase {
       if (self->keep_alive_) return self->ReadHead();
       self->Finish();
     });
+  }
+
+  // The handler chose not to answer (HttpResponse::abort): a RST instead of a FIN, and for TLS
+  // no close_notify, so the client sees the connection fail rather than end.
+  void Abort() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).set_option(asio::socket_base::linger(true, 0), ignored);
+    Close();
   }
 
   // Closes after the answer without a reset: TLS close_notify, or (plain) a half-close and

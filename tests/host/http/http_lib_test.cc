@@ -10,6 +10,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -187,6 +188,98 @@ TEST(HttpLib, ARequestNobodyAnswersGets500) {
   ASSERT_TRUE(threw);
   EXPECT_EQ(threw->status, 500);
   EXPECT_EQ(threw->body.find("boom"), std::string::npos) << "exception text stays in the server";
+}
+
+// Reads until the server closes; `reset` tells whether it ended with a RST (ECONNRESET) rather
+// than an orderly FIN.
+std::string ReadUntilClosed(int fd, bool* reset) {
+  std::string out;
+  char buf[4096];
+  *reset = false;
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n < 0 && errno == ECONNRESET) *reset = true;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+TEST(HttpLib, AHandlerCanResetTheConnectionInsteadOfAnswering) {
+  std::atomic<int> handled{0};
+  Router r;
+  r.Get("/healthz", [](const HttpRequest&) { return HttpResponse::Json(200, R"({"status":"ok"})"); }, RunOn::kOnLoop)
+      .Post("/drop", [&](const HttpRequest&) {
+        handled++;
+        HttpResponse res = HttpResponse::Json(200, R"({"never":"sent"})");
+        res.abort = true;
+        return res;
+      })
+      .PostAsync("/drop-later", [&](HttpRequest&&, Responder responder) {
+        std::thread([&handled, responder] {
+          std::this_thread::sleep_for(20ms);
+          handled++;
+          responder.Send(HttpResponse::Abort());
+        }).detach();
+      });
+  Running s(std::move(r));
+
+  // On a keep-alive connection: the first request is answered, the second gets a RST and not
+  // a byte of its answer.
+  int fd = Connect(s.port());
+  ASSERT_GE(fd, 0);
+  SendAll(fd, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  char buf[512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ASSERT_GT(n, 0);
+  ASSERT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 200", 0), 0u);
+  SendAll(fd, "POST /drop HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}");
+  bool reset = false;
+  EXPECT_EQ(ReadUntilClosed(fd, &reset), "");
+  EXPECT_TRUE(reset) << "closed with a FIN, not a RST";
+  close(fd);
+
+  // From an async handler's responder, seen by an HTTP client: a failed read, no status.
+  httplib::Client c("127.0.0.1", s.port());
+  c.set_read_timeout(5);
+  auto dropped = c.Post("/drop-later", "{}", "application/json");
+  EXPECT_FALSE(dropped);
+  EXPECT_EQ(dropped.error(), httplib::Error::Read);
+  EXPECT_EQ(handled.load(), 2);
+
+  // The server goes on serving, and the reset connections are gone from its count.
+  auto health = s.Client().Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(s.server().Stats().requests, 4);
+  for (int i = 0; i < 100 && s.server().Stats().connections_open > 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_LE(s.server().Stats().connections_open, 1);
+}
+
+TEST(HttpLib, AFallbackTakesEveryRequestNoRouteMatches) {
+  Router r;
+  r.Get("/healthz", [](const HttpRequest&) { return HttpResponse::Json(200, "route"); }, RunOn::kOnLoop)
+      .Get("/items/{}", [](const HttpRequest&) { return HttpResponse::Json(200, "item"); })
+      .Fallback([](HttpRequest&& req, Responder responder) {
+        responder.Send(HttpResponse::Json(
+            299, req.method + " " + req.path + " q=" + std::string(req.Param("q")) +
+                     " captures=" + std::to_string(req.captures.size()) + " body=" + req.body));
+      });
+  Running s(std::move(r));
+  auto c = s.Client();
+  EXPECT_EQ(c.Get("/healthz")->body, "route") << "a matching route still wins";
+  EXPECT_EQ(c.Get("/items/7")->body, "item");
+  auto del = c.Delete("/healthz");  // a known path under another method: no 405
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 299);
+  EXPECT_EQ(del->body, "DELETE /healthz q= captures=0 body=");
+  auto patch = c.Patch("/items/7/deep/x?q=1", "p", "application/json");
+  ASSERT_TRUE(patch);
+  EXPECT_EQ(patch->body, "PATCH /items/7/deep/x q=1 captures=0 body=p");
+
+  Router plain = EchoRouter();
+  std::vector<std::string> captures;
+  EXPECT_EQ(plain.Find("PATCH", "/nope", &captures).route, nullptr) << "without a fallback, nothing matches";
 }
 
 TEST(HttpLib, OversizedBodyIs413BeforeTheBodyIsRead) {
