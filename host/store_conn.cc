@@ -1,5 +1,7 @@
 #include "host/store_conn.h"
 
+#include <mutex>
+
 namespace deskhook::store_internal {
 
 Status SqlStatus(sqlite3* db, int rc, std::string_view what) {
@@ -31,8 +33,21 @@ Status SqlStatus(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+namespace {
+
+// SQLite counts every allocation under a process-wide mutex unless told not to; deskhook never
+// reads those counters (sqlite3_status). Must run before SQLite initialises; if another part of
+// the process initialised it first, the call fails harmlessly and the counting stays on.
+void DisableMemoryStatusOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, bool writer,
                                          int busy_timeout_ms) {
+  DisableMemoryStatusOnce();
   sqlite3* db = nullptr;
   // NOMUTEX: every connection is used by one thread at a time (the writer thread, or a reader
   // checked out of the pool), so SQLite's per-connection mutex is not needed.

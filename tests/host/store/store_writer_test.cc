@@ -241,5 +241,12 @@ TEST_F(StoreWriter, SubmitBlocksUntilCommittedAndBorrowsTheOp) {
             Code::kAlreadyExists);
 }
 
+// Opening a connection switches off SQLite's allocation counting (a process-wide mutex on every
+// allocation); with it on, sqlite3_memory_used() reports the connections' memory.
+TEST_F(StoreWriter, SqliteAllocationCountingIsOff) {
+  EXPECT_TRUE(writer_->Submit([](Conn& c) { return c.Exec("INSERT INTO t VALUES (1)"); }).ok());
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+}
+
 }  // namespace
 }  // namespace deskhook::store_internal
