@@ -167,6 +167,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   Metrics::Global().SetGaugeFn("deskhook_store_commits_total", [st] { return static_cast<double>(st->Stats().commits); });
   Metrics::Global().SetGaugeFn("deskhook_store_ops_total", [st] { return static_cast<double>(st->Stats().ops); });
   Metrics::Global().SetGaugeFn("deskhook_store_failed_batches_total", [st] { return static_cast<double>(st->Stats().failed_batches); });
+  Metrics::Global().SetGaugeFn("deskhook_store_replayed_batches_total", [st] { return static_cast<double>(st->Stats().replayed_batches); });
   Metrics::Global().SetGaugeFn("deskhook_store_checkpoints_total", [st] { return static_cast<double>(st->Stats().checkpoints); });
   // The HTTP front's connections: open now, refused over http.max_connections, closed by a timeout.
   HttpServer* http = impl->http.get();

@@ -51,6 +51,7 @@ struct StoreStats {
   int64_t commits = 0;         // transactions committed
   int64_t ops = 0;             // operations that ran in committed or failed transactions
   int64_t failed_batches = 0;  // BEGIN or COMMIT failed: every op of the batch got Unavailable
+  int64_t replayed_batches = 0;  // an op failed, so the batch ran again with a savepoint per op
   int64_t max_batch_seen = 0;  // largest batch so far
   int64_t checkpoints = 0;     // WAL checkpoints run (store.checkpoint_pages apart)
 };
@@ -221,7 +222,9 @@ class Store {
                          int64_t expires_ms_if_new);
 
   // Generic write through the group-commit writer, for modules with their own tables
-  // (FAQ index). `fn` runs on the writer thread inside a transaction (its own savepoint).
+  // (FAQ index). `fn` runs on the writer thread inside a transaction; a non-OK result undoes
+  // only its own writes. REQUIRES: `fn` may run more than once before it commits (see
+  // store_internal::Writer::Op): it touches only the database and sets its outputs by assignment.
   Status Write(std::function<Status(sqlite3*)> fn);
   // Generic read on a reader connection.
   Status Read(const std::function<Status(sqlite3*)>& fn);

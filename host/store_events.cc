@@ -104,7 +104,7 @@ Status CheckNewEvent(const NewEvent& e) {
   return Status::Ok();
 }
 
-// The append itself, on the writer inside the op's savepoint: an earlier copy wins, otherwise
+// The append itself, on the writer inside the batch transaction (it may run twice, see Writer::Op): an earlier copy wins, otherwise
 // the event's rows (and, for a body hash, the hash's first sighting) are inserted.
 Status AppendRows(Conn& conn, const NewEvent& e, int64_t received_ms, int64_t window_ms,
                   AppendResult* result) {

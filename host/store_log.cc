@@ -52,7 +52,7 @@ Status ValidateProcessed(const ProcessedEvent& p) {
   return Status::Ok();
 }
 
-// Runs on the writer thread inside the caller's savepoint.
+// Runs on the writer thread inside the caller's operation (which may run twice: Writer::Op).
 Status CommitOne(Conn& conn, const ProcessedEvent& p, int64_t now) {
   const int64_t processed_ms = p.processed_ms != 0 ? p.processed_ms : now;
   std::string instance, ticket_id;

@@ -96,8 +96,25 @@ void Writer::RunMaintenance() {
   conn_->ExecCached("RELEASE maintenance");
 }
 
-// One transaction for the whole batch, a savepoint per operation.
 void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* results) {
+  const int64_t maintenance_before = last_maintenance_ms_;
+  if (RunPass(batch, results, /*savepoint_per_op=*/false) == Pass::kDone) return;
+  // An operation failed and the fast pass rolled everything back: run the batch again with a
+  // savepoint per operation, so only the failing ones are undone.
+  last_maintenance_ms_ = maintenance_before;  // its work was rolled back too
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.replayed_batches++;
+  }
+  results->assign(batch.size(), Status::Ok());
+  RunPass(batch, results, /*savepoint_per_op=*/true);
+}
+
+// One transaction for the whole batch. Without a savepoint per operation, the first failing
+// operation rolls back the transaction and the pass returns kRetry; with them, a failing
+// operation is rolled back to its savepoint and the others commit.
+Writer::Pass Writer::RunPass(const std::vector<Pending>& batch, std::vector<Status>* results,
+                             bool savepoint_per_op) {
   sqlite3* db = conn_->db();
   std::vector<Status>& result = *results;
   auto fail_all = [&](const Status& why) {
@@ -108,7 +125,7 @@ void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* re
     fail_all(Status::Unavailable("begin: " + begin.message()));
     std::lock_guard<std::mutex> lock(mu_);
     stats_.failed_batches++;
-    return;
+    return Pass::kDone;
   }
   RunMaintenance();
   bool lost = sqlite3_get_autocommit(db) != 0;  // SQLite rolled the transaction back itself
@@ -117,7 +134,7 @@ void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* re
       result[i] = Status::Unavailable("transaction rolled back by an earlier failure");
       continue;
     }
-    Status st = conn_->ExecCached("SAVEPOINT op");
+    Status st = savepoint_per_op ? conn_->ExecCached("SAVEPOINT op") : Status::Ok();
     if (st.ok()) {
       try {
         st = batch[i].op(*conn_);
@@ -134,7 +151,12 @@ void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* re
       result[i] = st.ok() ? Status::Unavailable("transaction rolled back") : st;
       continue;
     }
-    if (st.ok()) {
+    if (!savepoint_per_op) {
+      if (!st.ok()) {
+        conn_->ExecCached("ROLLBACK");
+        return Pass::kRetry;
+      }
+    } else if (st.ok()) {
       st = conn_->ExecCached("RELEASE op");
     } else {
       conn_->ExecCached("ROLLBACK TO op");
@@ -164,6 +186,7 @@ void Writer::RunBatch(const std::vector<Pending>& batch, std::vector<Status>* re
   if (static_cast<int64_t>(batch.size()) > stats_.max_batch_seen) {
     stats_.max_batch_seen = static_cast<int64_t>(batch.size());
   }
+  return Pass::kDone;
 }
 
 }  // namespace deskhook::store_internal

@@ -19,8 +19,13 @@ namespace deskhook::store_internal {
 
 class Writer {
  public:
-  // Runs on the writer thread inside the batch transaction, in its own savepoint: a non-OK
-  // result rolls back only this operation.
+  // Runs on the writer thread inside the batch transaction. A non-OK result (or an exception)
+  // rolls back only this operation. To get there without a savepoint per operation (each one
+  // copies every page the operation touches that the batch already changed), the writer runs
+  // a batch without them first; when an operation fails, it rolls the transaction back and runs
+  // the whole batch again, each operation in its own savepoint.
+  // REQUIRES: an op may run more than once before its transaction commits, so it touches
+  // nothing but the connection and sets its outputs by assignment (no appending).
   using Op = std::function<Status(Conn&)>;
   // Completion of an operation: its result, on the writer thread after the transaction ended.
   using Done = std::function<void(Status)>;
@@ -67,6 +72,9 @@ class Writer {
   void Run();
   // Runs `batch` in one transaction; results[i] becomes batch[i]'s result.
   void RunBatch(const std::vector<Pending>& batch, std::vector<Status>* results);
+  enum class Pass { kDone, kRetry };
+  // kRetry only without savepoints: an op failed and the transaction was rolled back.
+  Pass RunPass(const std::vector<Pending>& batch, std::vector<Status>* results, bool savepoint_per_op);
   void RunMaintenance();
 
   std::unique_ptr<Conn> conn_;
