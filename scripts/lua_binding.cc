@@ -695,11 +695,9 @@ void BuildTerms(lua_State* L, const EventContext& e) {
   MakeReadOnly(L);
 }
 
-const char* const kSentimentNames[] = {"compound", "pos",     "neg",        "neu",   "frustration", "churn_risk",
-                                       "wants_human", "urgency", "escalating", "trend", "terms"};
-
 bool PushSentimentField(lua_State* L, EState* s, int idx) {
   if (s->event == nullptr) return false;
+  if (s->out != nullptr) s->out->sentiment_read |= 1u << idx;  // for the decision log's inputs
   const auto& sc = s->event->sentiment;
   switch (idx) {
     case 0: lua_pushnumber(L, sc.compound); return true;
@@ -716,7 +714,7 @@ bool PushSentimentField(lua_State* L, EState* s, int idx) {
   }
   return false;
 }
-const LazyKind kSentimentKind = {kSentimentNames, 11, PushSentimentField};
+const LazyKind kSentimentKind = {kSentimentKeys, kSentimentKeyCount, PushSentimentField};
 
 void PushSet(lua_State* L, const std::vector<std::string>& v) {
   lua_createtable(L, 0, static_cast<int>(v.size()));

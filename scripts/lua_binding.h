@@ -35,6 +35,7 @@ struct InvokeResult {
   std::vector<Action> actions;
   std::vector<std::string> logs;
   uint32_t fields_read = 0;          // bit i: Field i of `t` was read
+  uint32_t sentiment_read = 0;       // bit i: t.sentiment[kSentimentKeys[i]] was read
   int64_t instructions = 0;          // counted by the hook, in steps of Engine::kHookStep
 };
 

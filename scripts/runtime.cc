@@ -114,6 +114,7 @@ class RuntimeImpl : public Runtime {
     MaybeHotReload(&out.reload_error);
     FieldJsonCache inputs(event);
     uint32_t read_by_any = 0;
+    uint32_t sentiment_read_by_any = 0;
     const int64_t now_ms = event.now_ms != 0 ? event.now_ms : WallMs();
     Decided decided;
     bool failed = false;
@@ -130,8 +131,9 @@ class RuntimeImpl : public Runtime {
       rec.reason = std::move(r.reason);
       rec.logs = std::move(r.logs);
       rec.instructions = r.instructions;
-      rec.inputs_json = inputs.Object(r.fields_read);
+      rec.inputs_json = inputs.Object(r.fields_read, r.sentiment_read);
       read_by_any |= r.fields_read;
+      sentiment_read_by_any |= r.sentiment_read;
       if (r.outcome == binding::Outcome::kOk) {
         for (const auto& a : r.actions) ApplyAction(a, config_.escalate, rec.script, &decided);
         rec.decisions_json = ActionsJson(r.actions);
@@ -149,7 +151,7 @@ class RuntimeImpl : public Runtime {
       rec.micros = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count();
     }
     engine_->EndEvent();
-    out.inputs_json = inputs.Object(read_by_any);
+    out.inputs_json = inputs.Object(read_by_any, sentiment_read_by_any);
     if (failed) {
       MergeFallback(config_.fallback, &decided.set);
       out.fallback_applied = true;

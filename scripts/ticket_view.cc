@@ -44,22 +44,24 @@ void MessageJson(std::string* o, const Message& m, bool with_body) {
   o->push_back('}');
 }
 
-void SentimentJson(std::string* o, const EventContext& e) {
-  const auto& s = e.sentiment;
-  const auto& tr = e.trend;
-  const std::pair<std::string_view, double> scores[] = {
-      {"compound", s.compound},       {"pos", s.pos},         {"neg", s.neg},
-      {"neu", s.neu},                 {"frustration", s.frustration}, {"churn_risk", s.churn_risk},
-      {"wants_human", s.wants_human}, {"urgency", s.urgency}};
-  o->push_back('{');
-  for (const auto& [k, v] : scores) {
-    jsonw::Key(o, k);
-    jsonw::Score(o, v);
-    o->push_back(',');
+void TermTexts(std::string* o, const sentiment::MessageScore& s) {
+  // The terms by text only, each once: their weights and signals are in the event's sentiment
+  // record, and repeating them in every script's inputs made up a third of the decision log.
+  o->push_back('[');
+  bool first = true;
+  for (size_t i = 0; i < s.terms.size(); ++i) {
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = s.terms[j].text == s.terms[i].text;
+    if (seen) continue;
+    if (!first) o->push_back(',');
+    first = false;
+    jsonw::Str(o, s.terms[i].text);
   }
-  o->append("\"escalating\":");
-  jsonw::Bool(o, tr.escalating);
-  o->append(",\"trend\":{\"messages\":");
+  o->push_back(']');
+}
+
+void TrendJson(std::string* o, const sentiment::ConversationTrend& tr) {
+  o->append("{\"messages\":");
   jsonw::Int(o, tr.messages);
   o->append(",\"last\":");
   jsonw::Score(o, tr.last);
@@ -71,19 +73,31 @@ void SentimentJson(std::string* o, const EventContext& e) {
   jsonw::Score(o, tr.min);
   o->append(",\"escalating\":");
   jsonw::Bool(o, tr.escalating);
-  // The terms by text only, each once: their weights and signals are in the event's sentiment
-  // record, and repeating them in every script's inputs made up a third of the decision log.
-  o->append("},\"terms\":[");
+  o->push_back('}');
+}
+
+// t.sentiment with the keys in `mask` (kSentimentKeys order).
+void SentimentJson(std::string* o, const EventContext& e, uint32_t mask) {
+  const auto& s = e.sentiment;
+  const double scores[] = {s.compound, s.pos, s.neg, s.neu, s.frustration, s.churn_risk, s.wants_human, s.urgency};
+  o->push_back('{');
   bool first = true;
-  for (size_t i = 0; i < s.terms.size(); ++i) {
-    bool seen = false;
-    for (size_t j = 0; j < i && !seen; ++j) seen = s.terms[j].text == s.terms[i].text;
-    if (seen) continue;
+  for (int i = 0; i < kSentimentKeyCount; ++i) {
+    if (!(mask & (1u << i))) continue;
     if (!first) o->push_back(',');
     first = false;
-    jsonw::Str(o, s.terms[i].text);
+    jsonw::Key(o, kSentimentKeys[i]);
+    if (i < 8) {
+      jsonw::Score(o, scores[i]);
+    } else if (i == 8) {
+      jsonw::Bool(o, e.trend.escalating);
+    } else if (i == 9) {
+      TrendJson(o, e.trend);
+    } else {
+      TermTexts(o, s);
+    }
   }
-  o->append("]}");
+  o->push_back('}');
 }
 
 // Appends the JSON of t.<f> as scripts saw it.
@@ -120,7 +134,7 @@ void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
       else o->append("null");
       return;
     case Field::kText: return jsonw::Str(o, EventText(e));
-    case Field::kSentiment: return SentimentJson(o, e);
+    case Field::kSentiment: return SentimentJson(o, e, kAllSentimentKeys);
     case Field::kSimilar:
       o->append("{\"count\":");
       jsonw::Int(o, e.similar.count);
@@ -136,6 +150,10 @@ void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
 }
 
 }  // namespace
+
+const char* const kSentimentKeys[kSentimentKeyCount] = {
+    "compound", "pos", "neg", "neu", "frustration", "churn_risk", "wants_human", "urgency",
+    "escalating", "trend", "terms"};
 
 std::string_view FieldName(Field f) { return kNames[static_cast<size_t>(f)]; }
 
@@ -160,6 +178,7 @@ std::string_view EventText(const EventContext& event) {
 }
 
 const std::string& FieldJsonCache::Get(Field f) {
+  if (f == Field::kSentiment) return sentiment_;  // filled by Object
   const auto i = static_cast<size_t>(f);
   if (!(have_ & (1u << i))) {
     parts_[i].clear();
@@ -169,8 +188,16 @@ const std::string& FieldJsonCache::Get(Field f) {
   return parts_[i];
 }
 
-std::string FieldJsonCache::Object(uint32_t mask) {
+std::string FieldJsonCache::Object(uint32_t mask, uint32_t sentiment_mask) {
   if (mask == 0 || event_.ticket == nullptr) return "{}";
+  constexpr uint32_t kSentimentBit = 1u << static_cast<size_t>(Field::kSentiment);
+  if ((mask & kSentimentBit) && (!(have_ & kSentimentBit) || sentiment_mask_ != sentiment_mask)) {
+    // The scripts of an event mostly read the same keys: the last subset is kept.
+    sentiment_.clear();
+    SentimentJson(&sentiment_, event_, sentiment_mask);
+    sentiment_mask_ = sentiment_mask;
+    have_ |= kSentimentBit;
+  }
   size_t size = 2;
   for (size_t i = 0; i < kNames.size(); ++i) {
     if (mask & (1u << i)) size += kNames[i].size() + 4 + Get(static_cast<Field>(i)).size();

@@ -21,6 +21,11 @@ enum class Field : uint8_t {
 static_assert(static_cast<int>(Field::kCount) <= 32, "fields_read is a 32-bit mask");
 
 std::string_view FieldName(Field f);           // "event", "instance", ...
+
+// The keys of t.sentiment, in this order; bit i of a sentiment mask is kSentimentKeys[i].
+inline constexpr int kSentimentKeyCount = 11;
+extern const char* const kSentimentKeys[kSentimentKeyCount];
+inline constexpr uint32_t kAllSentimentKeys = (1u << kSentimentKeyCount) - 1;
 std::optional<Field> FindField(std::string_view name);
 
 // The customer's latest message in this delivery, or nullptr.
@@ -34,13 +39,16 @@ class FieldJsonCache {
  public:
   explicit FieldJsonCache(const EventContext& event) : event_(event) {}
   // JSON object with the fields in `mask` (bit i = Field i) and their values as scripts saw
-  // them (message bodies are given as sizes, except t.text).
-  std::string Object(uint32_t mask);
+  // them (message bodies are given as sizes, except t.text). t.sentiment holds only the keys in
+  // `sentiment_mask` (bit i = kSentimentKeys[i]): what the script read of it.
+  std::string Object(uint32_t mask, uint32_t sentiment_mask = kAllSentimentKeys);
 
  private:
   const std::string& Get(Field f);
   const EventContext& event_;
   std::string parts_[static_cast<size_t>(Field::kCount)];
+  std::string sentiment_;        // t.sentiment with the keys of sentiment_mask_
+  uint32_t sentiment_mask_ = 0;  // valid when have_ has Field::kSentiment
   uint32_t have_ = 0;
 };
 

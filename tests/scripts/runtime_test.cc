@@ -132,7 +132,8 @@ TEST(Runtime, InputsNameSentimentTermsOnceWithoutTheirWeights) {
   TempDir dir;
   RuntimeConfig c;
   c.script_paths = {dir.Write("s.lua", "function on_ticket_created(t, ctx)\n"
-                                       "  if t.sentiment.frustration > 0.5 then tag('angry') end\nend\n")};
+                                       "  if t.sentiment.frustration > 0.5 then tag('angry') end\n"
+                                       "  for _, term in ipairs(t.sentiment.terms) do log(term.text) end\nend\n")};
   auto rt = Make(c);
   Ticket t = TypicalTicket();
   EventContext e = Event(t);
@@ -146,6 +147,36 @@ TEST(Runtime, InputsNameSentimentTermsOnceWithoutTheirWeights) {
   EXPECT_EQ(terms[0].as_string(), "unacceptable");
   EXPECT_EQ(terms[1].as_string(), "nobody answers");
   EXPECT_DOUBLE_EQ(inputs.at("sentiment").at("frustration").as_double(), 0.8);
+}
+
+// A script's inputs hold only the keys of t.sentiment it read; the event's union holds what any
+// script read; pairs() over t.sentiment reads every key.
+TEST(Runtime, InputsHoldOnlyTheSentimentKeysAScriptRead) {
+  TempDir dir;
+  RuntimeConfig c;
+  c.script_paths = {
+      dir.Write("a.lua", "function on_ticket_created(t, ctx)\n"
+                         "  if t.sentiment.frustration > 0.5 and t.sentiment.trend.ewma < 0 then tag('a') end\nend\n"),
+      dir.Write("b.lua", "function on_ticket_created(t, ctx)\n  if t.sentiment.churn_risk > 2 then tag('b') end\nend\n"),
+      dir.Write("c.lua", "function on_ticket_created(t, ctx)\n  for k in pairs(t.sentiment) do end\nend\n")};
+  auto rt = Make(c);
+  Ticket t = TypicalTicket();
+  RunResult r = rt->Run(Event(t));
+  ASSERT_EQ(r.records.size(), 3u);
+  json::object a = json::parse(r.records[0].inputs_json).at("sentiment").as_object();
+  EXPECT_EQ(a.size(), 2u) << r.records[0].inputs_json;
+  EXPECT_DOUBLE_EQ(a.at("frustration").as_double(), 0.8);
+  EXPECT_TRUE(a.at("trend").as_object().contains("ewma"));
+  json::object b = json::parse(r.records[1].inputs_json).at("sentiment").as_object();
+  EXPECT_EQ(b.size(), 1u) << r.records[1].inputs_json;
+  EXPECT_TRUE(b.contains("churn_risk"));
+  json::object all = json::parse(r.records[2].inputs_json).at("sentiment").as_object();
+  EXPECT_EQ(all.size(), 11u) << r.records[2].inputs_json;
+  EXPECT_TRUE(all.contains("compound"));
+  EXPECT_TRUE(all.contains("terms"));
+  // The second record was built after the first with another subset: no stale cache.
+  json::object any = json::parse(r.inputs_json).at("sentiment").as_object();
+  EXPECT_EQ(any.size(), 11u) << r.inputs_json;
 }
 
 TEST(Runtime, TicketViewExposesTheModel) {
