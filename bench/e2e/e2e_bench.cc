@@ -139,7 +139,8 @@ int main(int argc, char** argv) {
       for (std::istringstream in(res->body); std::getline(in, line);) {
         if (line.rfind("deskhook_pipeline_handoff_total{", 0) == 0 || line.rfind("deskhook_pipeline_batches_total ", 0) == 0 ||
             line.rfind("deskhook_receipt_to_decision_seconds_count ", 0) == 0 ||
-            line.rfind("deskhook_store_commits_total ", 0) == 0 || line.rfind("deskhook_store_ops_total ", 0) == 0) {
+            line.rfind("deskhook_store_commits_total ", 0) == 0 || line.rfind("deskhook_store_ops_total ", 0) == 0 ||
+            line.rfind("deskhook_store_replayed_batches_total ", 0) == 0) {
           std::printf("  %s\n", line.c_str());
         }
       }

@@ -168,8 +168,9 @@ int main(int argc, char** argv) {
   Report("webhooks", hooks);
   const double commits = MetricValue(metrics, "deskhook_store_commits_total");
   if (commits > 0) {
-    std::printf("store: %.0f transactions, %.1f operations per transaction (group commit)\n", commits,
-                MetricValue(metrics, "deskhook_store_ops_total") / commits);
+    std::printf("store: %.0f transactions, %.1f operations per transaction (group commit), %.0f replayed\n",
+                commits, MetricValue(metrics, "deskhook_store_ops_total") / commits,
+                MetricValue(metrics, "deskhook_store_replayed_batches_total"));
   }
   const double batches = MetricValue(metrics, "deskhook_pipeline_batches_total");
   if (batches > 0) {
