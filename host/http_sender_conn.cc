@@ -151,8 +151,10 @@ class ConnectionT final : public Connection {
       answer->status = parser.status();
       idle_limit_ms_ = parser.keep_alive_timeout_ms();
       idle_since_ = Clock::now();
-      // Bytes after the answer were not asked for: the connection is out of step.
-      return parser.keep_alive() && !parser.need_eof() && buffer_.size() == 0;
+      // Bytes after the answer were not asked for: the connection is out of step. After a
+      // 101 the connection speaks another protocol.
+      return parser.keep_alive() && !parser.need_eof() && buffer_.size() == 0 &&
+             parser.status() != 101;
     }
   }
 
