@@ -1,9 +1,12 @@
-// HttpSender: TLS verification (on by default, custom CA path), base URL prefixes, timeouts.
+// HttpSender against cpp-httplib's server: TLS verification (on by default, custom CA path, host
+// name), base URL prefixes, timeouts. More (keep-alive, limits, failures) in http_sender_pool_test.cc.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "host/http_sender.h"
@@ -41,7 +44,14 @@ TEST(HttpSender, RejectsUnusableBaseUrls) {
   EXPECT_EQ(HttpSender::Create(Options("acme.zendesk.com")).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(HttpSender::Create(Options("ftp://acme")).status().code(), Code::kInvalidArgument);
   EXPECT_EQ(HttpSender::Create(Options("https://")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("http://acme:0")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("http://acme:65536")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("http://acme:80x")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("http://acme:")).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(HttpSender::Create(Options("http://[::1")).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(HttpSender::Create(Options("https://acme.zendesk.com")).ok());
+  EXPECT_TRUE(HttpSender::Create(Options("http://[::1]:8080/prefix")).ok());
+  EXPECT_TRUE(HttpSender::Create(Options("http://127.0.0.1:4010")).ok());
 }
 
 TEST(HttpSender, PrefixHeadersAndBodyReachTheServer) {
@@ -92,16 +102,33 @@ TEST(HttpSender, ReadTimeoutIsAmbiguousAndRefusedIsNotSent) {
   EXPECT_EQ(r.transport, TransportError::kNotSent);
 }
 
+// A self-signed certificate for 127.0.0.1 (and that IP only), in a temporary folder.
+class TestCert {
+ public:
+  TestCert() : dir_(std::filesystem::temp_directory_path() / ("deskhook-tls-" + std::to_string(getpid()))) {
+    std::filesystem::create_directories(dir_);
+    key_ = (dir_ / "key.pem").string();
+    cert_ = (dir_ / "cert.pem").string();
+    std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key_ + " -out " + cert_ +
+                      " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                      ">/dev/null 2>&1";
+    ok_ = std::system(cmd.c_str()) == 0;
+  }
+  ~TestCert() { std::filesystem::remove_all(dir_); }
+  bool ok() const { return ok_; }
+  const std::string& cert() const { return cert_; }
+  const std::string& key() const { return key_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::string key_, cert_;
+  bool ok_ = false;
+};
+
 TEST(HttpSender, HttpsVerifiesTheCertificateAndHonoursTheCaPath) {
-  namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("deskhook-tls-" + std::to_string(getpid()));
-  fs::create_directories(dir);
-  const std::string key = (dir / "key.pem").string(), cert = (dir / "cert.pem").string();
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
-                    " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-                    ">/dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl CLI not available to make a test cert";
-  httplib::SSLServer server(cert.c_str(), key.c_str());
+  TestCert tc;
+  if (!tc.ok()) GTEST_SKIP() << "openssl CLI not available to make a test cert";
+  httplib::SSLServer server(tc.cert().c_str(), tc.key().c_str());
   ASSERT_TRUE(server.is_valid());
   server.Get("/hello", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("hi", "text/plain");
@@ -118,11 +145,58 @@ TEST(HttpSender, HttpsVerifiesTheCertificateAndHonoursTheCaPath) {
 
   // With the CA configured, the same server is trusted.
   HttpSenderOptions with_ca = strict;
-  with_ca.ca_path = cert;
+  with_ca.ca_path = tc.cert();
   HttpAnswer ok = (*HttpSender::Create(with_ca))->Send("GET", "/hello", {}, "");
   EXPECT_EQ(ok.status, 200) << ok.error;
   EXPECT_EQ(ok.body, "hi");
-  fs::remove_all(dir);
+
+  // An unreadable CA file: not sent, and said so.
+  HttpSenderOptions bad_ca = strict;
+  bad_ca.ca_path = "/nonexistent/ca.pem";
+  HttpAnswer no_ca = (*HttpSender::Create(bad_ca))->Send("GET", "/hello", {}, "");
+  EXPECT_EQ(no_ca.transport, TransportError::kNotSent);
+  EXPECT_NE(no_ca.error.find("ca_path"), std::string::npos) << no_ca.error;
+
+  // verify_tls = false (tests only) accepts it without the CA.
+  HttpSenderOptions lax = strict;
+  lax.verify_tls = false;
+  EXPECT_EQ((*HttpSender::Create(lax))->Send("GET", "/hello", {}, "").status, 200);
+}
+
+TEST(HttpSender, HttpsChecksTheHostNameAndKeepsTheConnection) {
+  TestCert tc;
+  if (!tc.ok()) GTEST_SKIP() << "openssl CLI not available to make a test cert";
+  httplib::SSLServer server(tc.cert().c_str(), tc.key().c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.set_keep_alive_max_count(100);
+  std::mutex mu;
+  std::set<int> client_ports;
+  server.Get("/hello", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    client_ports.insert(req.remote_port);
+    res.set_content("hi", "text/plain");
+  });
+  ServerThread st(&server);
+
+  // A trusted certificate that names another host: refused in the handshake, nothing sent.
+  HttpSenderOptions other_name;
+  other_name.base_url = "https://localhost:" + std::to_string(st.port());
+  other_name.ca_path = tc.cert();
+  HttpAnswer mismatch = (*HttpSender::Create(other_name))->Send("GET", "/hello", {}, "");
+  EXPECT_EQ(mismatch.status, 0);
+  EXPECT_EQ(mismatch.transport, TransportError::kNotSent);
+  EXPECT_NE(mismatch.error.find("hostname mismatch"), std::string::npos) << mismatch.error;
+
+  HttpSenderOptions o = other_name;
+  o.base_url = "https://127.0.0.1:" + std::to_string(st.port());
+  auto sender = std::move(HttpSender::Create(o).value());
+  for (int i = 0; i < 4; ++i) {
+    HttpAnswer a = sender->Send("GET", "/hello", {}, "");
+    ASSERT_EQ(a.status, 200) << a.error;
+    EXPECT_EQ(a.body, "hi");
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_EQ(client_ports.size(), 1u);  // one TLS connection, one handshake, four requests
 }
 
 }  // namespace
