@@ -35,6 +35,10 @@ struct HttpSenderOptions {
   // Idle keep-alive connections kept for reuse. Set it to the number of concurrent senders:
   // fewer means connections are closed and reopened under load.
   int max_idle_connections = 16;
+  // An idle connection older than this is closed instead of reused, whatever the server said:
+  // NATs and load balancers drop idle connections without a word, and a call sent on one would
+  // wait for the read timeout and end ambiguous (a checked resend). 0 = no limit.
+  int64_t max_idle_ms = 30000;
   // A longer answer body is refused (kAmbiguous): a rogue server cannot make deskhook buffer
   // without bound.
   size_t max_answer_body_bytes = 8 << 20;
@@ -88,7 +92,11 @@ class HttpSender {
   const std::unique_ptr<sender_internal::Dialer> dialer_;  // declared before idle_: outlives it
   const std::string prefix_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<sender_internal::Connection>> idle_;  // most recently used last
+  struct Idle {
+    std::unique_ptr<sender_internal::Connection> connection;
+    int64_t since_ms;  // steady clock, when it was released
+  };
+  std::vector<Idle> idle_;  // most recently used last
 };
 
 }  // namespace deskhook

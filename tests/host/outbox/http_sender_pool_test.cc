@@ -124,6 +124,21 @@ TEST(HttpSenderPool, IdleLongerThanTheServersKeepAliveTimeoutOpensANewConnection
   EXPECT_EQ(server.connections(), 2);
 }
 
+TEST(HttpSenderPool, AConnectionIdleLongerThanMaxIdleIsNotReusedEvenIfTheServerKeepsIt) {
+  RawHttpServer server(Answering(kOk));  // keep-alive, no timeout announced
+  HttpSenderOptions o;
+  o.base_url = server.url();
+  o.max_idle_ms = 200;
+  auto sender = std::move(HttpSender::Create(o).value());
+  ASSERT_EQ(sender->Send("GET", "/", {}, "").status, 200);
+  ASSERT_EQ(sender->Send("GET", "/", {}, "").status, 200);  // at once: reused
+  EXPECT_EQ(server.connections(), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(sender->Send("GET", "/", {}, "").status, 200);
+  EXPECT_EQ(server.connections(), 2);
+  EXPECT_EQ(server.requests(), 3);
+}
+
 TEST(HttpSenderPool, ConcurrentSendersEachGetAConnectionAndTheyAreReused) {
   RawHttpServer server(Answering(kOk));
   HttpSenderOptions o;
