@@ -10,12 +10,6 @@
 namespace deskhook {
 namespace {
 
-int64_t IdleClockMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 using sender_internal::Connection;
 using sender_internal::Target;
 
@@ -189,17 +183,16 @@ HttpSender::~HttpSender() = default;
 
 std::unique_ptr<Connection> HttpSender::Acquire(std::string* error) {
   for (;;) {
-    Idle idle;
+    std::unique_ptr<Connection> c;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (idle_.empty()) break;
-      idle = std::move(idle_.back());
+      c = std::move(idle_.back());
       idle_.pop_back();
     }
-    if (options_.max_idle_ms > 0 && IdleClockMs() - idle.since_ms >= options_.max_idle_ms) continue;
     // Checked outside the lock (a poll() that does not wait). A connection the server closed
-    // is dropped here, before a byte of the request is written to it.
-    if (idle.connection->StillUsable()) return std::move(idle.connection);
+    // (or idle too long) is dropped here, before a byte of the request is written to it.
+    if (c->StillUsable()) return c;
   }
   return dialer_->Open(error);
 }
@@ -207,7 +200,7 @@ std::unique_ptr<Connection> HttpSender::Acquire(std::string* error) {
 void HttpSender::Release(std::unique_ptr<Connection> connection) {
   std::lock_guard<std::mutex> lock(mu_);
   if (idle_.size() < static_cast<size_t>(std::max(1, options_.max_idle_connections))) {
-    idle_.push_back(Idle{std::move(connection), IdleClockMs()});
+    idle_.push_back(std::move(connection));
   }
 }
 

@@ -92,11 +92,7 @@ class HttpSender {
   const std::unique_ptr<sender_internal::Dialer> dialer_;  // declared before idle_: outlives it
   const std::string prefix_;
   std::mutex mu_;
-  struct Idle {
-    std::unique_ptr<sender_internal::Connection> connection;
-    int64_t since_ms;  // steady clock, when it was released
-  };
-  std::vector<Idle> idle_;  // most recently used last
+  std::vector<std::unique_ptr<sender_internal::Connection>> idle_;  // most recently used last
 };
 
 }  // namespace deskhook

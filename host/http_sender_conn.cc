@@ -159,11 +159,14 @@ class ConnectionT final : public Connection {
   }
 
   bool StillUsable() override {
+    const auto idle = Clock::now() - idle_since_;
+    if (options_.max_idle_ms > 0 && idle >= std::chrono::milliseconds(options_.max_idle_ms)) {
+      return false;
+    }
     if (idle_limit_ms_ > 0) {
       // Leave a margin: a request sent just as the server closes the connection is ambiguous.
       const int64_t margin = std::min<int64_t>(1000, idle_limit_ms_ / 2);
-      const auto limit = std::chrono::milliseconds(idle_limit_ms_ - margin);
-      if (Clock::now() - idle_since_ >= limit) return false;
+      if (idle >= std::chrono::milliseconds(idle_limit_ms_ - margin)) return false;
     }
     if constexpr (kTls) {
       if (SSL_has_pending(stream_.native_handle())) return false;  // e.g. a close_notify

@@ -31,7 +31,7 @@ class Connection {
 
   // Before reusing an idle connection: false when the server has closed it (or reset it, or
   // sent bytes nobody asked for), or when it has been idle about as long as the server said it
-  // keeps idle connections (Keep-Alive: timeout=N). Does not block.
+  // keeps idle connections (Keep-Alive: timeout=N), or for max_idle_ms. Does not block.
   virtual bool StillUsable() = 0;
 };
 

@@ -100,8 +100,8 @@ void SentimentJson(std::string* o, const EventContext& e, uint32_t mask) {
   o->push_back('}');
 }
 
-// Appends the JSON of t.<f> as scripts saw it.
-void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
+// Appends the JSON of t.<f> as scripts saw it; of t.sentiment, the keys in `sentiment_mask`.
+void FieldJson(std::string* o, const EventContext& e, Field f, bool full, uint32_t sentiment_mask) {
   const Ticket& t = *e.ticket;
   switch (f) {
     case Field::kEvent: return jsonw::Str(o, EventKindName(e.kind));
@@ -134,7 +134,7 @@ void FieldJson(std::string* o, const EventContext& e, Field f, bool full) {
       else o->append("null");
       return;
     case Field::kText: return jsonw::Str(o, EventText(e));
-    case Field::kSentiment: return SentimentJson(o, e, kAllSentimentKeys);
+    case Field::kSentiment: return SentimentJson(o, e, sentiment_mask);
     case Field::kSimilar:
       o->append("{\"count\":");
       jsonw::Int(o, e.similar.count);
@@ -177,12 +177,14 @@ std::string_view EventText(const EventContext& event) {
   return m ? std::string_view(m->body) : std::string_view();
 }
 
-const std::string& FieldJsonCache::Get(Field f) {
-  if (f == Field::kSentiment) return sentiment_;  // filled by Object
+const std::string& FieldJsonCache::Get(Field f, uint32_t sentiment_mask) {
   const auto i = static_cast<size_t>(f);
+  // The scripts of an event mostly read the same keys of t.sentiment: the last subset is kept.
+  if (f == Field::kSentiment && sentiment_mask != sentiment_mask_) have_ &= ~(1u << i);
   if (!(have_ & (1u << i))) {
     parts_[i].clear();
-    FieldJson(&parts_[i], event_, f, false);
+    FieldJson(&parts_[i], event_, f, false, sentiment_mask);
+    if (f == Field::kSentiment) sentiment_mask_ = sentiment_mask;
     have_ |= 1u << i;
   }
   return parts_[i];
@@ -190,17 +192,9 @@ const std::string& FieldJsonCache::Get(Field f) {
 
 std::string FieldJsonCache::Object(uint32_t mask, uint32_t sentiment_mask) {
   if (mask == 0 || event_.ticket == nullptr) return "{}";
-  constexpr uint32_t kSentimentBit = 1u << static_cast<size_t>(Field::kSentiment);
-  if ((mask & kSentimentBit) && (!(have_ & kSentimentBit) || sentiment_mask_ != sentiment_mask)) {
-    // The scripts of an event mostly read the same keys: the last subset is kept.
-    sentiment_.clear();
-    SentimentJson(&sentiment_, event_, sentiment_mask);
-    sentiment_mask_ = sentiment_mask;
-    have_ |= kSentimentBit;
-  }
   size_t size = 2;
   for (size_t i = 0; i < kNames.size(); ++i) {
-    if (mask & (1u << i)) size += kNames[i].size() + 4 + Get(static_cast<Field>(i)).size();
+    if (mask & (1u << i)) size += kNames[i].size() + 4 + Get(static_cast<Field>(i), sentiment_mask).size();
   }
   std::string out;
   out.reserve(size);
@@ -211,7 +205,7 @@ std::string FieldJsonCache::Object(uint32_t mask, uint32_t sentiment_mask) {
     out += '"';
     out += kNames[i];  // plain ASCII names: no escaping needed
     out += "\":";
-    out += Get(static_cast<Field>(i));
+    out += Get(static_cast<Field>(i), sentiment_mask);
   }
   out += '}';
   return out;

@@ -44,11 +44,10 @@ class FieldJsonCache {
   std::string Object(uint32_t mask, uint32_t sentiment_mask = kAllSentimentKeys);
 
  private:
-  const std::string& Get(Field f);
+  const std::string& Get(Field f, uint32_t sentiment_mask);
   const EventContext& event_;
   std::string parts_[static_cast<size_t>(Field::kCount)];
-  std::string sentiment_;        // t.sentiment with the keys of sentiment_mask_
-  uint32_t sentiment_mask_ = 0;  // valid when have_ has Field::kSentiment
+  uint32_t sentiment_mask_ = 0;  // the keys parts_[kSentiment] holds, when have_ has it
   uint32_t have_ = 0;
 };
 
