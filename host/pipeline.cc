@@ -97,6 +97,7 @@ struct Pipeline::Worker {
   std::atomic<bool> reload{false};
   std::mutex config_mu;
   scripts::RuntimeConfig config;  // guarded by config_mu; what to compile on reload
+  std::unique_ptr<SentimentHistoryCache> histories;  // worker thread only
 };
 
 Pipeline::Pipeline(PipelineOptions options, Store* store, std::map<std::string, const Connector*> connectors,
@@ -112,6 +113,8 @@ Status Pipeline::Start() {
     if (!p.ok()) return p.status();
     auto w = std::make_unique<Worker>();
     w->processor = std::move(p.value());
+    w->histories = std::make_unique<SentimentHistoryCache>(options_.sentiment_cache_tickets,
+                                                           options_.sentiment_cache_compounds);
     workers_.push_back(std::move(w));
   }
   for (auto& w : workers_) w->thread = std::thread([this, ptr = w.get()] { WorkerLoop(ptr); });
@@ -269,28 +272,55 @@ void Pipeline::WorkerLoop(Worker* w) {
     }
     done.clear();
     const auto started = std::chrono::steady_clock::now();
-    // The batch's tickets are distinct and this worker's previous batch is committed: their
-    // sentiment histories can be read up front, in one read instead of one per event.
-    std::vector<std::pair<std::string, std::string>> tickets;
-    tickets.reserve(batch.size());
-    for (const Work& work : batch) tickets.emplace_back(work.stored.instance, work.stored.ticket_id);
-    auto histories = store_->SentimentHistories(tickets);
+    // The batch's tickets are distinct and this worker's previous batch is committed: the
+    // sentiment histories not in the worker's cache can be read up front, in one read.
+    std::vector<const std::vector<double>*> history(batch.size(), nullptr);
+    std::vector<std::pair<std::string, std::string>> missing;
+    std::vector<size_t> missing_at;
+    std::vector<bool> hit(batch.size(), false);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const StoredEvent& e = batch[i].stored;
+      history[i] = w->histories->Find(e.instance, e.ticket_id);
+      hit[i] = history[i] != nullptr;
+      if (!hit[i]) {
+        missing.emplace_back(e.instance, e.ticket_id);
+        missing_at.push_back(i);
+      }
+    }
+    auto read = store_->SentimentHistories(missing);
+    if (read.ok()) {
+      for (size_t j = 0; j < missing.size(); ++j) {
+        w->histories->Fill(missing[j].first, missing[j].second, (*read)[j]);
+        history[missing_at[j]] = &(*read)[j];
+      }
+    }
+    // Fill may have evicted an entry a pointer above refers to: look the hits up again.
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (hit[i]) history[i] = w->histories->Find(batch[i].stored.instance, batch[i].stored.ticket_id);
+    }
+    Metrics::Global().Inc("deskhook_pipeline_sentiment_cache_total", "result=\"hit\"",
+                          static_cast<double>(batch.size() - missing.size()));
+    Metrics::Global().Inc("deskhook_pipeline_sentiment_cache_total", "result=\"miss\"",
+                          static_cast<double>(missing.size()));
     for (size_t i = 0; i < batch.size(); ++i) {
       Work& work = batch[i];
       auto it = connectors_.find(work.stored.instance);
       const Connector* connector = it == connectors_.end() ? nullptr : it->second;
-      done.push_back(w->processor->Process(work.stored, connector, NowMs(),
-                                           work.normalised.get(),
-                                           histories.ok() ? &(*histories)[i] : nullptr));
+      done.push_back(w->processor->Process(work.stored, connector, NowMs(), work.normalised.get(), history[i]));
     }
     Status s = store_->CommitProcessedBatch(done);
-    if (!s.ok()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const StoredEvent& e = batch[i].stored;
+      Status committed = s;
       // One bad event must not hold back the others: commit them one by one.
-      for (const auto& p : done) {
-        if (Status one = store_->CommitProcessed(p); !one.ok()) {
-          // Left pending in the store: processed again after a restart.
-          log::Error("cannot commit processed event", {{"event_id", p.event_id}, {"error", std::string_view(one.ToString())}});
-        }
+      if (!s.ok()) committed = store_->CommitProcessed(done[i]);
+      if (committed.ok()) {
+        w->histories->Committed(e.instance, e.ticket_id, e.id, done[i].sentiment);
+      } else {
+        w->histories->Forget(e.instance, e.ticket_id);
+        // Left pending in the store: processed again after a restart.
+        log::Error("cannot commit processed event",
+                   {{"event_id", done[i].event_id}, {"error", std::string_view(committed.ToString())}});
       }
     }
     w->processor->AfterCommit();

@@ -20,6 +20,7 @@
 
 #include "connectors/connector.h"
 #include "host/event_processor.h"
+#include "host/sentiment_cache.h"
 #include "host/store.h"
 #include "scripts/runtime.h"
 #include "sentiment/sentiment.h"
@@ -36,6 +37,10 @@ struct PipelineOptions {
   // Events normalised at ingest, handed over in memory so a worker does not read and parse the
   // stored body again; bytes held at most (approximate). 0 = no hand-off (always the store path).
   size_t handoff_bytes = 4 << 20;
+  // Per worker: sentiment histories kept in memory (host/sentiment_cache.h), so an event does
+  // not read its conversation's history from the store. 0 tickets = always read the store.
+  size_t sentiment_cache_tickets = 8192;
+  size_t sentiment_cache_compounds = 256;  // longer histories are read from the store
 };
 
 // Normalised events waiting for the dispatcher, keyed by stored event id. Bounded by bytes: an

@@ -183,6 +183,12 @@ int main(int argc, char** argv) {
   if (hits + misses > 0) {
     std::printf("pipeline hand-off from ingest: %.0f of %.0f events (the rest read from the store)\n", hits, hits + misses);
   }
+  const double cached = MetricValue(metrics, "deskhook_pipeline_sentiment_cache_total{result=\"hit\"}");
+  const double uncached = MetricValue(metrics, "deskhook_pipeline_sentiment_cache_total{result=\"miss\"}");
+  if (cached + uncached > 0) {
+    std::printf("pipeline sentiment histories from the worker cache: %.0f of %.0f events (the rest read from the store)\n",
+                cached, cached + uncached);
+  }
   Report("noop", base);
   // CPU per request (server process / this load generator): what the rates divide 2 cores by.
   std::printf("cpu per request: webhooks server %.1f us + client %.1f us; noop server %.1f us + client %.1f us\n",

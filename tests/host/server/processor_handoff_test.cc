@@ -217,6 +217,55 @@ TEST_F(ProcessorHandoffTest, PipelineSeesTheHistoryOfTheTicketsEarlierEvents) {
   EXPECT_EQ(messages, (std::vector<int>{1, 2, 3, 1}));
 }
 
+// The worker's cache of sentiment histories gives every event the trend the store would: the
+// same pipeline run with the cache and without it (always the store) logs the same sentiment.
+TEST_F(ProcessorHandoffTest, CachedSentimentHistoriesGiveTheTrendsTheStoreGives) {
+  const char* texts[] = {kAngry, "Thanks, that fixed it, great service!", "Still waiting. This is ridiculous.",
+                         "ok", "Nobody answers, this is the worst support ever."};
+  auto run = [&](std::unique_ptr<Store>& store, size_t cache_tickets, std::vector<std::string>* records) {
+    PipelineOptions po;
+    po.workers = 2;
+    po.scripts = scripts_;
+    po.sentiment_cache_tickets = cache_tickets;
+    Pipeline pipeline(po, store.get(), {{"zd", connector_.get()}}, scorer_.get(), ProcessorHooks{});
+    ASSERT_TRUE(pipeline.Start().ok());
+    std::vector<int64_t> ids;
+    // Rounds appended while the pipeline runs, so later events find their ticket in the cache.
+    for (int round = 0; round < 6; ++round) {
+      for (int t = 0; t < 3; ++t) {
+        const std::string ticket = std::to_string(900 + t);
+        NewEvent e = testing::MakeEvent("zd", "inv-" + ticket + "-" + std::to_string(round), ticket,
+                                        ZendeskBody(ticket, texts[(round + t) % 5]));
+        ids.push_back(store->AppendEvent(e).value().event_id);
+      }
+      pipeline.Notify();
+      pipeline.Drain(std::chrono::seconds(20));
+    }
+    pipeline.Stop();
+    for (int64_t id : ids) {
+      const std::vector<LogEntry> log = store->LogFor(id).value();
+      for (const auto& l : log) {
+        if (l.stage == "sentiment") records->push_back(l.record_json);
+      }
+    }
+  };
+  const double hits_before = Metrics::Global().Value("deskhook_pipeline_sentiment_cache_total", "result=\"hit\"");
+  std::vector<std::string> cached, uncached;
+  run(store_, 8192, &cached);
+  const double hits = Metrics::Global().Value("deskhook_pipeline_sentiment_cache_total", "result=\"hit\"") - hits_before;
+  std::unique_ptr<Store> other = OpenOrFail(testing::Options(dir_.File("uncached.db")));
+  ASSERT_TRUE(other);
+  run(other, 0, &uncached);
+  const double hits_uncached =
+      Metrics::Global().Value("deskhook_pipeline_sentiment_cache_total", "result=\"hit\"") - hits_before - hits;
+  ASSERT_EQ(cached.size(), 18u);
+  EXPECT_EQ(cached, uncached);
+  EXPECT_GE(hits, 15) << "rounds 2 to 6 should find their tickets cached";
+  EXPECT_EQ(hits_uncached, 0);
+  // The last round's trend covers all six messages of its ticket.
+  EXPECT_EQ(json::parse(cached.back()).at("trend").at("messages").as_int64(), 6);
+}
+
 std::unique_ptr<InboundEvent> EventFor(const std::string& ticket, size_t body_bytes = 10) {
   auto e = std::make_unique<InboundEvent>();
   e->ticket.id = ticket;
