@@ -29,7 +29,7 @@ struct HttpSenderOptions {
   std::string base_url;            // "https://acme.zendesk.com" or "http://127.0.0.1:4010/prefix"
   std::string ca_path;             // PEM bundle; "" = system default
   bool verify_tls = true;          // tests against self-signed servers only
-  int64_t connect_timeout_ms = 3000;  // TCP connect, per address; the TLS handshake as long again
+  int64_t connect_timeout_ms = 3000;  // TCP connect, per address; the name lookup and the TLS handshake as long again
   int64_t read_timeout_ms = 10000;     // the whole answer, from when the request is written
   int64_t write_timeout_ms = 10000;    // the whole request must be written within this
   // Idle keep-alive connections kept for reuse. Set it to the number of concurrent senders:

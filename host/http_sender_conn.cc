@@ -20,6 +20,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "host/http_sender_resolve.h"
 #include "host/http_sender_socket.h"
 
 namespace deskhook::sender_internal {
@@ -209,7 +210,6 @@ struct Dialer::Impl {
   std::optional<ssl::context> tls;
   std::string tls_setup_error;  // CA file not loadable: every Open fails with it
 
-  using Endpoints = tcp::resolver::results_type;
   std::unique_ptr<Connection> OpenPlain(const Endpoints& endpoints, std::string* error);
   std::unique_ptr<Connection> OpenTls(const Endpoints& endpoints, std::string* error);
 };
@@ -252,8 +252,15 @@ std::unique_ptr<Connection> Dialer::Open(std::string* error) {
     return nullptr;
   }
   error_code ec;
-  tcp::resolver resolver(d.io);
-  const auto endpoints = resolver.resolve(d.target.host, d.target.port, ec);
+  // An address needs no name server: looked up here. A name gets the connect timeout.
+  const Endpoints endpoints =
+      d.host_is_ip ? SystemLookup(d.target.host, d.target.port, &ec)
+                   : ResolveWithin(d.target.host, d.target.port, d.options.connect_timeout_ms, &ec);
+  if (ec == boost::asio::error::timed_out) {
+    *error = "resolving " + d.target.host + ": no answer within " + std::to_string(d.options.connect_timeout_ms) +
+             " ms (connect_timeout_ms)";
+    return nullptr;
+  }
   if (ec) {
     *error = "resolving " + d.target.host + ": " + ec.message();
     return nullptr;

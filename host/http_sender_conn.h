@@ -43,7 +43,8 @@ class Dialer {
   ~Dialer();  // REQUIRES: every Connection it opened is gone.
 
   // A connected socket (TLS: handshaken, certificate and host name verified), or nullptr with
-  // `*error` set: then nothing of a request was sent. Resolves the host each time. Thread-safe.
+  // `*error` set: then nothing of a request was sent. Looks the host name up each time, within
+  // connect_timeout_ms (host/http_sender_resolve.h). Thread-safe.
   std::unique_ptr<Connection> Open(std::string* error);
 
   const Target& target() const;
