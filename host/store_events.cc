@@ -72,10 +72,14 @@ Result<int64_t> FindDuplicate(Conn& conn, const NewEvent& e, int64_t received_ms
 
 namespace store_internal {
 
-Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms) {
+Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms,
+                               bool unless_duplicate) {
   auto ins = conn.Prepare(
-      "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, meta_json) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      unless_duplicate
+          ? "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, meta_json) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(instance, dedupe_key) WHERE by_hash = 0 DO NOTHING"
+          : "INSERT INTO events(instance, ticket_id, kind, dedupe_key, by_hash, received_ms, meta_json) "
+            "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   auto body = conn.Prepare("INSERT INTO event_bodies(event_id, body) VALUES(?1, ?2)");
   if (!ins.ok()) return ins.status();
   if (!body.ok()) return body.status();
@@ -86,6 +90,7 @@ Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int6
     Status s = c.Run("insert event");
     if (!s.ok()) return s;
   }
+  if (unless_duplicate && sqlite3_changes(conn.db()) == 0) return int64_t{0};
   const int64_t id = sqlite3_last_insert_rowid(conn.db());
   Cursor c(*body);
   c.Bind(1, id).BindBlob(2, e.body);
@@ -108,16 +113,30 @@ Status CheckNewEvent(const NewEvent& e) {
 // the event's rows (and, for a body hash, the hash's first sighting) are inserted.
 Status AppendRows(Conn& conn, const NewEvent& e, int64_t received_ms, int64_t window_ms,
                   AppendResult* result) {
+  if (!e.dedupe_by_hash) {
+    // A platform id is unique forever: the insert itself finds a copy (its unique index is
+    // searched once, not once for a lookup and again for the insert).
+    auto id = store_internal::InsertEventRow(conn, e, false, received_ms, /*unless_duplicate=*/true);
+    if (!id.ok()) return id.status();
+    if (*id != 0) {
+      *result = AppendResult{*id, false};
+      return Status::Ok();
+    }
+    auto dup = FindDuplicate(conn, e, received_ms, window_ms);
+    if (!dup.ok()) return dup.status();
+    if (*dup == 0) return Status::Internal("event insert was refused as a duplicate, but no copy was found");
+    *result = AppendResult{*dup, true};
+    return Status::Ok();
+  }
   auto dup = FindDuplicate(conn, e, received_ms, window_ms);
   if (!dup.ok()) return dup.status();
   if (*dup != 0) {
     *result = AppendResult{*dup, true};
     return Status::Ok();
   }
-  auto id = store_internal::InsertEventRow(conn, e, e.dedupe_by_hash, received_ms);
+  auto id = store_internal::InsertEventRow(conn, e, true, received_ms);
   if (!id.ok()) return id.status();
   *result = AppendResult{*id, false};
-  if (!e.dedupe_by_hash) return Status::Ok();
   auto seen = conn.Prepare(
       "INSERT OR REPLACE INTO hash_dedupe(instance, key, first_seen_ms, event_id) "
       "VALUES(?1, ?2, ?3, ?4)");

@@ -82,7 +82,10 @@ std::string CompoundsText(const std::vector<double>& compounds);
 // Appends the compounds of `text` (CompoundsText's form) to `out`; false if it is not that form.
 bool ParseCompounds(std::string_view text, std::vector<double>* out);
 // Inserts the event's row and its body (two tables: see migration 3); returns the new id.
-Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms);
+// `unless_duplicate` (platform ids only, REQUIRES !by_hash): an event with the same instance and
+// key is not an error; nothing is inserted and 0 is returned.
+Result<int64_t> InsertEventRow(Conn& conn, const NewEvent& e, bool by_hash, int64_t received_ms,
+                               bool unless_duplicate = false);
 Status KvSetRow(Conn& conn, const std::string& script, const std::string& key, const std::string& value,
                 int64_t expires_ms);
 Result<int64_t> KvIncrRow(Conn& conn, const std::string& script, const std::string& key, int64_t by,
