@@ -169,6 +169,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
   Metrics::Global().SetGaugeFn("deskhook_store_failed_batches_total", [st] { return static_cast<double>(st->Stats().failed_batches); });
   Metrics::Global().SetGaugeFn("deskhook_store_replayed_batches_total", [st] { return static_cast<double>(st->Stats().replayed_batches); });
   Metrics::Global().SetGaugeFn("deskhook_store_checkpoints_total", [st] { return static_cast<double>(st->Stats().checkpoints); });
+  Metrics::Global().SetGaugeFn("deskhook_store_wal_restarts_total", [st] { return static_cast<double>(st->Stats().wal_restarts); });
   // The HTTP front's connections: open now, refused over http.max_connections, closed by a timeout.
   HttpServer* http = impl->http.get();
   Metrics::Global().SetGaugeFn("deskhook_http_connections_open", [http] { return static_cast<double>(http->Stats().connections_open); });

@@ -176,7 +176,10 @@ Status Store::CheckWritable() {
 
 StoreStats Store::Stats() const {
   StoreStats s = impl_->writer->Stats();
-  if (impl_->checkpointer) s.checkpoints = impl_->checkpointer->checkpoints();
+  if (impl_->checkpointer) {
+    s.checkpoints = impl_->checkpointer->checkpoints();
+    s.wal_restarts = impl_->checkpointer->restarts();
+  }
   return s;
 }
 

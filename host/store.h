@@ -54,6 +54,7 @@ struct StoreStats {
   int64_t replayed_batches = 0;  // an op failed, so the batch ran again with a savepoint per op
   int64_t max_batch_seen = 0;  // largest batch so far
   int64_t checkpoints = 0;     // WAL checkpoints run (store.checkpoint_pages apart)
+  int64_t wal_restarts = 0;    // times the WAL was started over from its beginning after one
 };
 
 struct NewEvent {

@@ -3,6 +3,11 @@
 #include <pthread.h>
 
 namespace deskhook::store_internal {
+namespace {
+constexpr int kMaxPasses = 8;
+constexpr int kFinishTries = 8;   // commits on which the writer tries to finish a checkpoint
+constexpr int kFinishWaitMs = 5;  // how long the writer waits for readers to leave the WAL
+}  // namespace
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
                                                           sqlite3* writer_db,
@@ -13,6 +18,7 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
   Status st = (*conn)->Exec("PRAGMA cache_size = -256;");  // copies pages; needs no cache
   if (!st.ok()) return st;
   std::unique_ptr<Checkpointer> cp(new Checkpointer(std::move(conn).value(), threshold_frames));
+  cp->writer_busy_timeout_ms_ = busy_timeout_ms;
   // Replaces SQLite's autocheckpoint on the writer connection.
   sqlite3_wal_hook(writer_db, &Checkpointer::OnWalCommit, cp.get());
   cp->thread_ = std::thread([raw = cp.get()] { raw->Run(); });
@@ -38,12 +44,46 @@ int64_t Checkpointer::checkpoints() const {
   return checkpoints_;
 }
 
-// Runs on the writer thread after each commit.
-int Checkpointer::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+int64_t Checkpointer::restarts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return restarts_;
+}
+
+// Runs on the writer thread after each commit, with the write lock released (SQLite allows a
+// checkpoint here: its own autocheckpoint runs from this hook).
+int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) {
   auto* cp = static_cast<Checkpointer*>(self);
-  if (frames < cp->threshold_) return SQLITE_OK;
+  bool finish = false;
   {
     std::lock_guard<std::mutex> lock(cp->mu_);
+    if (frames < cp->last_frames_) {  // the writer restarted the WAL
+      cp->copied_through_ = 0;
+      cp->finish_tries_ = 0;
+      cp->restarts_++;
+    }
+    cp->last_frames_ = frames;
+    if (cp->finish_tries_ > 0 && !cp->wanted_ && !cp->stopping_) {
+      cp->finish_tries_--;
+      finish = true;
+    }
+  }
+  if (finish) {
+    // The checkpointer has copied all but what was committed during its last pass. RESTART
+    // copies that rest here, between two of the writer's transactions (so no writer can add
+    // to it), then waits a little for readers still reading the WAL; once none is, the next
+    // transaction starts the WAL over. The copy is a few commits' frames; the wait is bounded,
+    // and a reader that stays longer only means another try after the next commit.
+    sqlite3_busy_timeout(db, kFinishWaitMs);
+    int log_frames = 0, copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, &copied);
+    sqlite3_busy_timeout(db, cp->writer_busy_timeout_ms_);
+    std::lock_guard<std::mutex> lock(cp->mu_);
+    if (rc == SQLITE_OK) cp->finish_tries_ = 0;
+    if (copied >= 0 && copied <= log_frames) cp->copied_through_ = copied;
+  }
+  {
+    std::lock_guard<std::mutex> lock(cp->mu_);
+    if (frames - cp->copied_through_ < cp->threshold_) return SQLITE_OK;
     if (cp->stopping_ || cp->wanted_) return SQLITE_OK;
     cp->wanted_ = true;
   }
@@ -60,10 +100,22 @@ void Checkpointer::Run() {
       if (stopping_) return;
       wanted_ = false;
     }
-    // PASSIVE: copies what no reader still needs; never blocks the writer. The writer restarts
-    // the WAL from its beginning once everything is copied.
-    sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // PASSIVE: copies what no reader still needs; never blocks the writer. The frames committed
+    // during a pass are copied by the next (each pass is shorter), until the copy has caught up
+    // or stops gaining; the writer copies the last few (OnWalCommit).
+    int log_frames = 0, copied = 0, copied_before = -1;
+    for (int pass = 0; pass < kMaxPasses; ++pass) {
+      if (sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) !=
+          SQLITE_OK) {
+        break;
+      }
+      if (copied >= log_frames || copied <= copied_before) break;
+      copied_before = copied;
+    }
     std::lock_guard<std::mutex> lock(mu_);
+    // A restart meanwhile makes `copied` refer to the old WAL: then count from 0.
+    copied_through_ = copied <= last_frames_ ? copied : 0;
+    finish_tries_ = kFinishTries;
     checkpoints_++;
   }
 }

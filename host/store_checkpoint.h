@@ -15,8 +15,10 @@ namespace deskhook::store_internal {
 class Checkpointer {
  public:
   // Opens its own connection to `path`. Installs a WAL hook on `writer_db` that wakes the
-  // thread once the WAL holds `threshold_frames` frames. REQUIRES: called before the writer
-  // thread starts using `writer_db`.
+  // thread once `threshold_frames` frames have been written since the last checkpoint copied
+  // the WAL (a WAL that was not restarted still holds the frames already copied: counting
+  // those woke the thread after every commit). REQUIRES: called before the writer thread starts
+  // using `writer_db`.
   static Result<std::unique_ptr<Checkpointer>> Start(const std::string& path, sqlite3* writer_db,
                                                      int threshold_frames, int busy_timeout_ms);
   ~Checkpointer();  // Stop()
@@ -24,6 +26,7 @@ class Checkpointer {
   // Closes the connection. REQUIRES: Stop() has returned.
   void CloseConnection() { conn_.reset(); }
   int64_t checkpoints() const;
+  int64_t restarts() const;  // times the writer started the WAL over (seen at the next commit)
 
  private:
   Checkpointer(std::unique_ptr<Conn> conn, int threshold);
@@ -35,6 +38,13 @@ class Checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;   // guarded by mu_
+  // WAL frames up to which the last checkpoint copied (0 after the WAL restarted), and the WAL's
+  // size at the last commit; both guarded by mu_.
+  int copied_through_ = 0;
+  int last_frames_ = 0;
+  int finish_tries_ = 0;     // guarded by mu_: commits left on which the writer finishes the copy
+  int64_t restarts_ = 0;     // guarded by mu_
+  int writer_busy_timeout_ms_ = 0;  // restored on the writer's connection after a finish
   bool stopping_ = false; // guarded by mu_
   int64_t checkpoints_ = 0;  // guarded by mu_
   std::thread thread_;

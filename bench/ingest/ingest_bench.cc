@@ -168,9 +168,12 @@ int main(int argc, char** argv) {
   Report("webhooks", hooks);
   const double commits = MetricValue(metrics, "deskhook_store_commits_total");
   if (commits > 0) {
-    std::printf("store: %.0f transactions, %.1f operations per transaction (group commit), %.0f replayed\n",
+    std::printf("store: %.0f transactions, %.1f operations per transaction (group commit), %.0f replayed, "
+                "%.0f checkpoints, %.0f WAL restarts\n",
                 commits, MetricValue(metrics, "deskhook_store_ops_total") / commits,
-                MetricValue(metrics, "deskhook_store_replayed_batches_total"));
+                MetricValue(metrics, "deskhook_store_replayed_batches_total"),
+                MetricValue(metrics, "deskhook_store_checkpoints_total"),
+                MetricValue(metrics, "deskhook_store_wal_restarts_total"));
   }
   const double batches = MetricValue(metrics, "deskhook_pipeline_batches_total");
   if (batches > 0) {

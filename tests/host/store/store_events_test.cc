@@ -1,11 +1,13 @@
 // Inbox: append, read back, dedupe, restart; processing commits with log and outbox.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <optional>
-#include <thread>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "host/store.h"
@@ -326,6 +328,34 @@ TEST(StoreEvents, CheckpointPagesSetsHowOftenTheWalIsCopied) {
   StoreOptions bad = testing::Options("/tmp/never-created.db");
   bad.checkpoint_pages = 0;
   EXPECT_EQ(Store::Open(bad).status().code(), Code::kInvalidArgument);
+}
+
+// Under steady writes (and reads), the WAL is copied every checkpoint_pages pages and then
+// started over, so its file stays about that size: a checkpoint that merely kept pace left the
+// WAL growing (SQLite restarts it only when a write transaction begins with all of it copied).
+TEST(StoreEvents, SteadyWritesKeepTheWalBounded) {
+  TempDir dir;
+  StoreOptions o = testing::Options(dir.File("s.db"));
+  o.checkpoint_pages = 100;
+  auto store = OpenOrFail(o);
+  ASSERT_TRUE(store);
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    while (!done.load()) (void)store->CountPending();
+  });
+  const int kCommits = 1500;  // ~2 pages each: ~30 times checkpoint_pages
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_TRUE(store->AppendEvent(MakeEvent("zd1", "k" + std::to_string(i), "t", std::string(4000, 'x'))).ok());
+  }
+  done.store(true);
+  reader.join();
+  const StoreStats stats = store->Stats();
+  EXPECT_GE(stats.wal_restarts, 5);
+  // One checkpoint per ~100 pages written (a few passes each), not one after every commit.
+  EXPECT_LE(stats.checkpoints, kCommits / 4) << stats.wal_restarts << " restarts";
+  const auto wal_bytes = std::filesystem::file_size(dir.File("s.db") + "-wal");
+  EXPECT_LT(wal_bytes, 2u << 20) << "the WAL grew to " << wal_bytes << " bytes";
+  EXPECT_EQ(*store->CountEvents(), kCommits);
 }
 
 ApiCall MakeCall(const std::string& key, const std::string& body) {
