@@ -62,7 +62,7 @@ int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) 
       cp->restarts_++;
     }
     cp->last_frames_ = frames;
-    if (cp->finish_tries_ > 0 && !cp->wanted_ && !cp->stopping_) {
+    if (cp->finish_tries_ > 0 && !cp->wanted_ && !cp->running_ && !cp->stopping_) {
       cp->finish_tries_--;
       finish = true;
     }
@@ -84,7 +84,9 @@ int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) 
   {
     std::lock_guard<std::mutex> lock(cp->mu_);
     if (frames - cp->copied_through_ < cp->threshold_) return SQLITE_OK;
-    if (cp->stopping_ || cp->wanted_) return SQLITE_OK;
+    // While a cycle runs, copied_through_ is not yet updated: waking another would run it right
+    // after, and make the writer's finish find the checkpoint lock taken.
+    if (cp->stopping_ || cp->wanted_ || cp->running_) return SQLITE_OK;
     cp->wanted_ = true;
   }
   cp->cv_.notify_one();
@@ -99,6 +101,7 @@ void Checkpointer::Run() {
       cv_.wait(lock, [this] { return stopping_ || wanted_; });
       if (stopping_) return;
       wanted_ = false;
+      running_ = true;
     }
     // PASSIVE: copies what no reader still needs; never blocks the writer. The frames committed
     // during a pass are copied by the next (each pass is shorter), until the copy has caught up
@@ -116,6 +119,7 @@ void Checkpointer::Run() {
     // A restart meanwhile makes `copied` refer to the old WAL: then count from 0.
     copied_through_ = copied <= last_frames_ ? copied : 0;
     finish_tries_ = kFinishTries;
+    running_ = false;
     checkpoints_++;
   }
 }

@@ -38,6 +38,7 @@ class Checkpointer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;   // guarded by mu_
+  bool running_ = false;  // guarded by mu_: a cycle of passes is under way
   // WAL frames up to which the last checkpoint copied (0 after the WAL restarted), and the WAL's
   // size at the last commit; both guarded by mu_.
   int copied_through_ = 0;
