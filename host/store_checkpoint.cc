@@ -7,6 +7,7 @@ namespace {
 constexpr int kMaxPasses = 8;
 constexpr int kFinishTries = 8;   // commits on which the writer tries to finish a checkpoint
 constexpr int kFinishWaitMs = 5;  // how long the writer waits for readers to leave the WAL
+constexpr int kFinishMaxFrames = 1024;  // at most this much left for the writer to copy
 }  // namespace
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path,
@@ -106,19 +107,26 @@ void Checkpointer::Run() {
     // PASSIVE: copies what no reader still needs; never blocks the writer. The frames committed
     // during a pass are copied by the next (each pass is shorter), until the copy has caught up
     // or stops gaining; the writer copies the last few (OnWalCommit).
-    int log_frames = 0, copied = 0, copied_before = -1;
+    int log_frames = -1, copied = -1, copied_before = -1;
     for (int pass = 0; pass < kMaxPasses; ++pass) {
-      if (sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied) !=
+      int log_now = 0, copied_now = 0;
+      if (sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_now, &copied_now) !=
           SQLITE_OK) {
-        break;
+        break;  // another checkpoint (a CLI's, say) or an I/O error: the next cycle tries again
       }
+      log_frames = log_now;
+      copied = copied_now;
       if (copied >= log_frames || copied <= copied_before) break;
       copied_before = copied;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    // A restart meanwhile makes `copied` refer to the old WAL: then count from 0.
-    copied_through_ = copied <= last_frames_ ? copied : 0;
-    finish_tries_ = kFinishTries;
+    if (copied >= 0) {
+      // A restart meanwhile makes `copied` refer to the old WAL: then count from 0.
+      copied_through_ = copied <= last_frames_ ? copied : 0;
+    }
+    // The writer finishes only a copy that has (nearly) caught up: one a reader held back
+    // could leave it thousands of frames to copy while webhooks wait.
+    finish_tries_ = copied >= 0 && log_frames - copied <= kFinishMaxFrames ? kFinishTries : 0;
     running_ = false;
     checkpoints_++;
   }
