@@ -354,7 +354,8 @@ TEST(StoreEvents, SteadyWritesKeepTheWalBounded) {
   // One checkpoint per ~100 pages written (a few passes each), not one after every commit.
   EXPECT_LE(stats.checkpoints, kCommits / 4) << stats.wal_restarts << " restarts";
   const auto wal_bytes = std::filesystem::file_size(dir.File("s.db") + "-wal");
-  EXPECT_LT(wal_bytes, 2u << 20) << "the WAL grew to " << wal_bytes << " bytes";
+  // checkpoint_pages is 400 KB; without restarts the WAL would reach ~45 MB here.
+  EXPECT_LT(wal_bytes, 8u << 20) << "the WAL grew to " << wal_bytes << " bytes";
   EXPECT_EQ(*store->CountEvents(), kCommits);
 }
 
