@@ -73,9 +73,10 @@ int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) 
     // is copied here, between two of the writer's transactions (so no writer can add to it),
     // and RESTART waits up to kFinishWaitMs for readers still reading the WAL, so that the next
     // transaction starts it over (a reader that stays longer: another try at the next commit).
-    // The copy is a few hundred frames, but its fsync of the database takes ~5-10 ms on a VM
-    // disk: that is the writer's cost per cycle. A PASSIVE copy here cost the same and left
-    // the WAL growing under a busy reader.
+    // The copy is a few hundred frames, yet takes ~5-10 ms on a VM disk (scattered page writes
+    // into the database and two fsyncs; the wait for readers after it is microseconds): that
+    // is the writer's cost per cycle. A PASSIVE copy here cost the same and left the WAL
+    // growing under a busy reader.
     sqlite3_busy_timeout(db, kFinishWaitMs);
     int log_frames = 0, copied = 0;
     const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log_frames, &copied);
