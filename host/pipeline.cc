@@ -277,15 +277,11 @@ void Pipeline::WorkerLoop(Worker* w) {
     std::vector<const std::vector<double>*> history(batch.size(), nullptr);
     std::vector<std::pair<std::string, std::string>> missing;
     std::vector<size_t> missing_at;
-    std::vector<bool> hit(batch.size(), false);
     for (size_t i = 0; i < batch.size(); ++i) {
       const StoredEvent& e = batch[i].stored;
-      history[i] = w->histories->Find(e.instance, e.ticket_id);
-      hit[i] = history[i] != nullptr;
-      if (!hit[i]) {
-        missing.emplace_back(e.instance, e.ticket_id);
-        missing_at.push_back(i);
-      }
+      if (w->histories->Find(e.instance, e.ticket_id) != nullptr) continue;
+      missing.emplace_back(e.instance, e.ticket_id);
+      missing_at.push_back(i);
     }
     auto read = store_->SentimentHistories(missing);
     if (read.ok()) {
@@ -294,9 +290,9 @@ void Pipeline::WorkerLoop(Worker* w) {
         history[missing_at[j]] = &(*read)[j];
       }
     }
-    // Fill may have evicted an entry a pointer above refers to: look the hits up again.
+    // The hits are taken only now: a Fill may have evicted one (Process then reads the store).
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (hit[i]) history[i] = w->histories->Find(batch[i].stored.instance, batch[i].stored.ticket_id);
+      if (history[i] == nullptr) history[i] = w->histories->Find(batch[i].stored.instance, batch[i].stored.ticket_id);
     }
     Metrics::Global().Inc("deskhook_pipeline_sentiment_cache_total", "result=\"hit\"",
                           static_cast<double>(batch.size() - missing.size()));

@@ -18,16 +18,17 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
   if (!conn.ok()) return conn.status();
   Status st = (*conn)->Exec("PRAGMA cache_size = -256;");  // copies pages; needs no cache
   if (!st.ok()) return st;
-  std::unique_ptr<Checkpointer> cp(new Checkpointer(std::move(conn).value(), threshold_frames));
-  cp->writer_busy_timeout_ms_ = busy_timeout_ms;
+  std::unique_ptr<Checkpointer> cp(new Checkpointer(std::move(conn).value(), threshold_frames, busy_timeout_ms));
   // Replaces SQLite's autocheckpoint on the writer connection.
   sqlite3_wal_hook(writer_db, &Checkpointer::OnWalCommit, cp.get());
   cp->thread_ = std::thread([raw = cp.get()] { raw->Run(); });
   return cp;
 }
 
-Checkpointer::Checkpointer(std::unique_ptr<Conn> conn, int threshold)
-    : conn_(std::move(conn)), threshold_(threshold < 1 ? 1 : threshold) {}
+Checkpointer::Checkpointer(std::unique_ptr<Conn> conn, int threshold, int writer_busy_timeout_ms)
+    : conn_(std::move(conn)),
+      threshold_(threshold < 1 ? 1 : threshold),
+      writer_busy_timeout_ms_(writer_busy_timeout_ms) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
 
@@ -50,11 +51,18 @@ int64_t Checkpointer::restarts() const {
   return restarts_;
 }
 
+bool Checkpointer::WakeWanted(int frames) const {
+  // While a cycle runs, copied_through_ is not yet updated: waking another would run it right
+  // after, and make the writer's finish find the checkpoint lock taken.
+  return frames - copied_through_ >= threshold_ && !stopping_ && !wanted_ && !running_;
+}
+
 // Runs on the writer thread after each commit, with the write lock released (SQLite allows a
 // checkpoint here: its own autocheckpoint runs from this hook).
 int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) {
   auto* cp = static_cast<Checkpointer*>(self);
   bool finish = false;
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(cp->mu_);
     if (frames < cp->last_frames_) {  // the writer restarted the WAL
@@ -66,6 +74,9 @@ int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) 
     if (cp->finish_tries_ > 0 && !cp->wanted_ && !cp->running_ && !cp->stopping_) {
       cp->finish_tries_--;
       finish = true;
+    } else {
+      wake = cp->WakeWanted(frames);
+      cp->wanted_ = cp->wanted_ || wake;
     }
   }
   if (finish) {
@@ -84,16 +95,10 @@ int Checkpointer::OnWalCommit(void* self, sqlite3* db, const char*, int frames) 
     std::lock_guard<std::mutex> lock(cp->mu_);
     if (rc == SQLITE_OK) cp->finish_tries_ = 0;
     if (copied >= 0 && copied <= log_frames) cp->copied_through_ = copied;
+    wake = cp->WakeWanted(frames);
+    cp->wanted_ = cp->wanted_ || wake;
   }
-  {
-    std::lock_guard<std::mutex> lock(cp->mu_);
-    if (frames - cp->copied_through_ < cp->threshold_) return SQLITE_OK;
-    // While a cycle runs, copied_through_ is not yet updated: waking another would run it right
-    // after, and make the writer's finish find the checkpoint lock taken.
-    if (cp->stopping_ || cp->wanted_ || cp->running_) return SQLITE_OK;
-    cp->wanted_ = true;
-  }
-  cp->cv_.notify_one();
+  if (wake) cp->cv_.notify_one();
   return SQLITE_OK;
 }
 

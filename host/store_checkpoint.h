@@ -29,23 +29,23 @@ class Checkpointer {
   int64_t restarts() const;  // times the writer started the WAL over (seen at the next commit)
 
  private:
-  Checkpointer(std::unique_ptr<Conn> conn, int threshold);
+  Checkpointer(std::unique_ptr<Conn> conn, int threshold, int writer_busy_timeout_ms);
+  // Whether a commit that left `frames` in the WAL should wake the thread. REQUIRES: mu_ held.
+  bool WakeWanted(int frames) const;
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
   void Run();
 
   std::unique_ptr<Conn> conn_;
   const int threshold_;
+  const int writer_busy_timeout_ms_;  // restored on the writer's connection after a finish
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;   // guarded by mu_
   bool running_ = false;  // guarded by mu_: a cycle of passes is under way
-  // WAL frames up to which the last checkpoint copied (0 after the WAL restarted), and the WAL's
-  // size at the last commit; both guarded by mu_.
-  int copied_through_ = 0;
-  int last_frames_ = 0;
+  int copied_through_ = 0;   // guarded by mu_: WAL frames the last copy reached (0 after a restart)
+  int last_frames_ = 0;      // guarded by mu_: the WAL's size at the last commit
   int finish_tries_ = 0;     // guarded by mu_: commits left on which the writer finishes the copy
   int64_t restarts_ = 0;     // guarded by mu_
-  int writer_busy_timeout_ms_ = 0;  // restored on the writer's connection after a finish
   bool stopping_ = false; // guarded by mu_
   int64_t checkpoints_ = 0;  // guarded by mu_
   std::thread thread_;
