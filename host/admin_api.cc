@@ -60,6 +60,19 @@ std::optional<int64_t> ParseId(const std::string& s) {
   return std::stoll(s);
 }
 
+// The body of POST /api/pipeline/pause: empty, or {"reason": "..."} (at most 500 bytes).
+Result<std::string> PauseReason(const std::string& body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return std::string();
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return Status::InvalidArgument("body must be a JSON object: {\"reason\": \"...\"}");
+  const json::value* r = v.as_object().if_contains("reason");
+  if (r == nullptr || r->is_null()) return std::string();
+  if (!r->is_string()) return Status::InvalidArgument("reason must be a string");
+  if (r->as_string().size() > 500) return Status::InvalidArgument("reason is over 500 bytes");
+  return std::string(r->as_string());
+}
+
 }  // namespace
 
 std::string EventJson(const StoredEvent& e, bool with_body) {
@@ -196,6 +209,27 @@ void AdminApi::Register(http::Router& r) {
   r.Post("/api/faq-drafts/{}/approve", guarded(with_id(faq_action("approve"))));
   r.Post("/api/faq-drafts/{}/reject", guarded(with_id(faq_action("reject"))));
   r.Put("/api/faq-drafts/{}", guarded(with_id(faq_action("edit"))));
+
+  // The pause switch. Pausing twice keeps the first pause; the answer is the state either way.
+  auto pipeline_available = [this] {
+    return handlers_.pipeline_state && handlers_.pipeline_pause && handlers_.pipeline_resume;
+  };
+  r.Get("/api/pipeline", guarded([this, pipeline_available](const HttpRequest&) {
+    if (!pipeline_available()) return StatusResponse(Status::Unavailable("the pipeline is not running"));
+    return HttpResponse::Json(200, handlers_.pipeline_state());
+  }));
+  r.Post("/api/pipeline/pause", guarded([this, pipeline_available](const HttpRequest& req) {
+    if (!pipeline_available()) return StatusResponse(Status::Unavailable("the pipeline is not running"));
+    Result<std::string> reason = PauseReason(req.body);
+    if (!reason.ok()) return StatusResponse(reason.status());
+    if (Status st = handlers_.pipeline_pause(*reason); !st.ok()) return StatusResponse(st);
+    return HttpResponse::Json(200, handlers_.pipeline_state());
+  }));
+  r.Post("/api/pipeline/resume", guarded([this, pipeline_available](const HttpRequest&) {
+    if (!pipeline_available()) return StatusResponse(Status::Unavailable("the pipeline is not running"));
+    if (Status st = handlers_.pipeline_resume(); !st.ok()) return StatusResponse(st);
+    return HttpResponse::Json(200, handlers_.pipeline_state());
+  }));
 
   r.Post("/api/override", guarded([this](const HttpRequest& req) {
     if (!handlers_.override_ticket) return StatusResponse(Status::Unavailable("overrides are not available"));

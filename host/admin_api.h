@@ -23,6 +23,11 @@ struct AdminHandlers {
   // Manual override of a ticket: JSON body {"instance","ticket","add_tags","remove_tags","group",...};
   // returns the new event id carrying the override calls.
   std::function<Result<int64_t>(const std::string& body)> override_ticket;
+  // Processing pause (Pipeline::Pause / Resume): the state as JSON
+  // ({"paused","since_ms","reason","pending"}); pause with the operator's reason; resume.
+  std::function<std::string()> pipeline_state;
+  std::function<Status(const std::string& reason)> pipeline_pause;
+  std::function<Status()> pipeline_resume;
 };
 
 class AdminApi {

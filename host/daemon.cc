@@ -155,6 +155,12 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     if (id.ok()) outbox->Wake();
     return id;
   };
+  handlers.pipeline_state = [pipeline, store_ptr] {
+    auto pending = store_ptr->CountPending();
+    return PauseStateJson(pipeline->pause_state(), pending.ok() ? *pending : -1);
+  };
+  handlers.pipeline_pause = [pipeline](const std::string& reason) { return pipeline->Pause(reason); };
+  handlers.pipeline_resume = [pipeline] { return pipeline->Resume(); };
   impl->admin = std::make_unique<AdminApi>(impl->store.get(), config.admin_token, handlers);
   Store* st = impl->store.get();
   impl->http = std::make_unique<HttpServer>(config.http, impl->ingest.get(), impl->admin.get(),
@@ -163,6 +169,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Create(Config config) {
     auto n = st->CountPending();
     return n.ok() ? static_cast<double>(*n) : -1.0;
   });
+  Metrics::Global().SetGaugeFn("deskhook_pipeline_paused", [pipeline] { return pipeline->pause_state().paused ? 1.0 : 0.0; });
   // Group commit at work: operations per transaction = ops / commits.
   Metrics::Global().SetGaugeFn("deskhook_store_commits_total", [st] { return static_cast<double>(st->Stats().commits); });
   Metrics::Global().SetGaugeFn("deskhook_store_ops_total", [st] { return static_cast<double>(st->Stats().ops); });

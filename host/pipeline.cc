@@ -108,6 +108,14 @@ Pipeline::Pipeline(PipelineOptions options, Store* store, std::map<std::string, 
 Pipeline::~Pipeline() { Stop(); }
 
 Status Pipeline::Start() {
+  auto pause = LoadPauseState(store_);
+  if (!pause.ok()) return pause.status();
+  pause_ = *pause;
+  paused_.store(pause_.paused);
+  if (pause_.paused) {
+    log::Warn("processing is paused (POST /api/pipeline/resume continues it): webhooks are stored, not processed",
+              {{"since_ms", pause_.since_ms}, {"reason", std::string_view(pause_.reason)}});
+  }
   for (int i = 0; i < options_.workers; ++i) {
     auto p = EventProcessor::Create(options_.scripts, store_, scorer_, &hooks_);
     if (!p.ok()) return p.status();
@@ -135,8 +143,18 @@ void Pipeline::Notify() {
 }
 
 void Pipeline::Offer(int64_t event_id, const std::string& instance, InboundEvent&& event) {
-  if (options_.handoff_bytes > 0) handoff_.Offer(event_id, instance, std::make_unique<InboundEvent>(std::move(event)));
+  // While paused nothing is taken: the hand-off would hold its bound of memory for as long as
+  // the pause lasts. The events are parsed from the store after the resume.
+  if (options_.handoff_bytes > 0 && !paused_.load()) handoff_.Offer(event_id, instance, std::make_unique<InboundEvent>(std::move(event)));
   Notify();
+}
+
+void Pipeline::WakeWorkers() {
+  for (auto& w : workers_) {
+    // Under the worker's lock, so a worker between its check and its wait cannot miss it.
+    { std::lock_guard<std::mutex> lock(w->mu); }
+    w->cv.notify_all();
+  }
 }
 
 int64_t Pipeline::queued() const {
@@ -166,6 +184,12 @@ Status Pipeline::Reload(const scripts::RuntimeConfig& config) {
 
 void Pipeline::Drain(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (paused_.load()) {
+    auto pending = store_->CountPending();
+    log::Warn("processing is paused: pending events stay stored and are processed after a resume",
+              {{"pending", pending.ok() ? *pending : int64_t{-1}}});
+    return;
+  }
   while (std::chrono::steady_clock::now() < deadline) {
     Notify();
     auto pending = store_->CountPending();
@@ -180,8 +204,9 @@ void Pipeline::DispatchLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return notified_ || stopping_; });
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return (notified_ && !pause_.paused) || stopping_; });
       if (stopping_) return;
+      if (pause_.paused) continue;
     }
     // Let a burst accumulate briefly: one store read and one wake per worker for many events.
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -192,6 +217,7 @@ void Pipeline::DispatchLoop() {
     // Read committed events strictly in id order; route by ticket so one worker owns a ticket.
     // Bounded: the backlog stays in the store, not in memory, when processing falls behind.
     for (;;) {
+      if (paused_.load()) break;
       if (queued() >= options_.max_queued) {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_; });
@@ -246,8 +272,10 @@ void Pipeline::WorkerLoop(Worker* w) {
     batch.clear();
     {
       std::unique_lock<std::mutex> lock(w->mu);
-      w->cv.wait(lock, [w] { return w->stop || !w->queue.empty(); });
-      if (w->queue.empty()) return;  // stop requested and drained
+      w->cv.wait(lock, [this, w] { return w->stop || (!w->queue.empty() && !paused_.load()); });
+      // Stop requested, and drained or paused: what is left is pending in the store.
+      if (w->stop && (w->queue.empty() || paused_.load())) return;
+      if (w->queue.empty() || paused_.load()) continue;  // paused since the wait ended
       // Take a batch of events of distinct tickets: one commit (one fsync) for all of them, and
       // a ticket's second event still sees the first one's sentiment history.
       std::vector<std::pair<std::string, std::string>> keys;

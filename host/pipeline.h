@@ -73,6 +73,21 @@ class NormalisedHandoff {
   int64_t taken_through_ = 0;         // guarded by mu_: ids up to this one were dispatched
 };
 
+// Processing on hold: an operator's switch for when scripts misbehave or the helpdesk must not
+// be touched. Webhooks are still verified, stored and acknowledged; no event is processed (no
+// script runs, no call is queued) until it is resumed. Kept in the store, so a restart stays
+// paused.
+struct PauseState {
+  bool paused = false;
+  int64_t since_ms = 0;  // wall ms when paused
+  std::string reason;    // the operator's words; may be empty
+};
+// The persisted state (the store's kv table, under the script name "", which no script has).
+// A store without one reads as not paused.
+Result<PauseState> LoadPauseState(Store* store);
+Status SavePauseState(Store* store, const PauseState& state);
+std::string PauseStateJson(const PauseState& state, int64_t pending);
+
 class Pipeline {
  public:
   // REQUIRES: every pointer outlives the Pipeline. `hooks` may be empty.
@@ -80,9 +95,18 @@ class Pipeline {
            const sentiment::Scorer* scorer, ProcessorHooks hooks);
   ~Pipeline();
 
-  // Compiles scripts for every worker (refuses bad ones), then starts the dispatcher and the
-  // workers; pending events left from an earlier run are processed first.
+  // Compiles scripts for every worker (refuses bad ones), reads the persisted pause state, then
+  // starts the dispatcher and the workers; pending events left from an earlier run are
+  // processed first (unless paused).
   Status Start();
+
+  // Holds processing. Events being processed finish (at most commit_batch per worker); queued
+  // and new ones wait, in order, until Resume(). Saved to the store first: on a store error
+  // nothing changes. Pausing when paused keeps the first time and reason. Any thread.
+  Status Pause(std::string reason);
+  // Processing continues with the oldest waiting event. Saved first, like Pause. Any thread.
+  Status Resume();
+  PauseState pause_state() const;
 
   // A new event was committed; the dispatcher reads it from the store. Cheap; any thread.
   void Notify();
@@ -97,7 +121,8 @@ class Pipeline {
   // Trial-compiles `scripts` (SIGHUP); when it compiles, each worker switches to it before its
   // next event. On error the running scripts stay and the error is returned.
   Status Reload(const scripts::RuntimeConfig& scripts);
-  // Waits until every pending event in the store is processed, or `timeout` passes.
+  // Waits until every pending event in the store is processed, or `timeout` passes. Returns at
+  // once while paused: the pending events are processed after a resume.
   void Drain(std::chrono::milliseconds timeout);
 
   int64_t processed() const { return processed_.load(); }
@@ -108,6 +133,7 @@ class Pipeline {
   struct Work;
   void DispatchLoop();
   void WorkerLoop(Worker* w);
+  void WakeWorkers();  // after a resume
 
   PipelineOptions options_;
   Store* store_;
@@ -118,8 +144,11 @@ class Pipeline {
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::thread dispatcher_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
+  PauseState pause_;             // guarded by mu_
+  std::atomic<bool> paused_{false};  // pause_.paused, for the workers and Offer
+  std::mutex pause_mu_;          // serialises Pause/Resume (held across the store write)
   bool notified_ = false;   // guarded by mu_
   bool stopping_ = false;   // guarded by mu_
   int64_t last_dispatched_ = 0;  // dispatcher thread only

@@ -2,8 +2,11 @@
 // Intercom deliveries over keep-alive connections, then the same load against the server's
 // no-op endpoint (HTTP parse + 200), and prints events/s, p50/p99, the ratio and peak RSS.
 //
+// A third phase (`--paused-phase 1`, the default) sends the webhooks again with processing
+// paused (POST /api/pipeline/pause): what ingest alone costs, without the pipeline beside it.
+//
 // usage: bench_ingest [--connections 32] [--seconds 10] [--workers 2] [--scripts DIR] [--binary PATH]
-//                     [--sync full|normal] [--checkpoint-pages N] [--io-threads N]
+//                     [--sync full|normal] [--checkpoint-pages N] [--io-threads N] [--paused-phase 1|0]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -99,6 +103,7 @@ int main(int argc, char** argv) {
   const std::string sync = Arg(argc, argv, "sync", "full");
   const std::string checkpoint_pages = Arg(argc, argv, "checkpoint-pages", "4000");
   const std::string io_threads = Arg(argc, argv, "io-threads", "1");
+  const bool paused_phase = Arg(argc, argv, "paused-phase", "1") != "0";
 
   char tmpl[] = "/tmp/deskhook-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);
@@ -126,7 +131,7 @@ int main(int argc, char** argv) {
                                      // front (thread per connection); ignored by this one.
                                      << R"(,"threads":)" << connections + 8
                                      << R"(,"noop_endpoint":true},"store":{"path":")" << dir
-                                     << R"(/bench.db","sync":")" << sync << R"(","checkpoint_pages":)" << checkpoint_pages << R"(},"workers":)" << workers << R"(,"log":{"level":"error"})" << scripts
+                                     << R"(/bench.db","sync":")" << sync << R"(","checkpoint_pages":)" << checkpoint_pages << R"(},"workers":)" << workers << R"(,"log":{"level":"error"},"admin":{"token":"bench-admin-token"})" << scripts
                                      << R"(,"connectors":[{"name":"zd","kind":"zendesk","signing_secret":"bench-zendesk-secret","base_url":"http://127.0.0.1:9"},)"
                                      << R"({"name":"ic","kind":"intercom","signing_secret":"bench-intercom-secret"}]})";
 
@@ -199,8 +204,27 @@ int main(int argc, char** argv) {
               1000.0 * (self1 - self0) / static_cast<double>(hooks.requests),
               1000.0 * (server2 - server1) / static_cast<double>(base.requests),
               1000.0 * (self2 - self1) / static_cast<double>(base.requests));
+  // Ingest alone: the same webhooks with the pipeline paused (the events stay pending).
+  std::optional<LoadResult> alone;
+  double server3 = server2, self3 = self2;
+  if (paused_phase) {
+    httplib::Client admin("127.0.0.1", port);
+    auto res = admin.Post("/api/pipeline/pause", {{"Authorization", "Bearer bench-admin-token"}},
+                          R"({"reason":"bench_ingest: ingest alone"})", "application/json");
+    if (res && res->status == 200) {
+      alone = RunLoad(port, connections, seconds, 0, 0, [&](int64_t i) { return webhook(i + 20'000'000); });
+      server3 = CpuMs(pid), self3 = CpuMs();
+      Report("paused", *alone);
+      std::printf("cpu per request, processing paused: webhooks server %.1f us + client %.1f us\n",
+                  1000.0 * (server3 - server2) / static_cast<double>(alone->requests),
+                  1000.0 * (self3 - self2) / static_cast<double>(alone->requests));
+    } else {
+      std::printf("paused phase skipped: this binary has no POST /api/pipeline/pause\n");
+    }
+  }
   long rss_kb = PeakRssKb(pid);
   std::set<std::string> distinct(hooks.ok_ids.begin(), hooks.ok_ids.end());
+  if (alone) distinct.insert(alone->ok_ids.begin(), alone->ok_ids.end());
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -209,7 +233,12 @@ int main(int argc, char** argv) {
   std::printf("durably stored events/s: %.0f   p50 %.2f ms   p99 %.2f ms   ratio to no-op: %.2f   peak RSS: %.1f MB\n",
               hooks.ok / hooks.seconds, Percentile(hooks.latencies_ms, 0.5), Percentile(hooks.latencies_ms, 0.99), ratio,
               rss_kb / 1024.0);
-  std::printf("check: %zu acknowledged in the measured phase; %lld events in the store after shutdown (includes warm-up)\n",
+  if (alone) {
+    std::printf("ingest alone (processing paused): %.0f stored/s   p50 %.2f ms   p99 %.2f ms   ratio to no-op: %.2f\n",
+                alone->ok / alone->seconds, Percentile(alone->latencies_ms, 0.5), Percentile(alone->latencies_ms, 0.99),
+                (alone->ok / alone->seconds) / (base.ok / base.seconds));
+  }
+  std::printf("check: %zu acknowledged in the measured phases; %lld events in the store after shutdown (includes warm-up)\n",
               distinct.size(), static_cast<long long>(stored));
   std::filesystem::remove_all(dir);
   return 0;

@@ -254,6 +254,41 @@ TEST_F(ServerTest, ManyConcurrentConnectionsAreAllAnsweredWithoutAThreadEach) {
   EXPECT_EQ(StoredEvents(), kConnections);
 }
 
+// The pause switch over the admin API: webhooks are still acknowledged and stored while
+// paused, none is processed, and the resume processes them.
+TEST_F(ServerTest, PausedProcessingStoresWebhooksAndResumeProcessesThem) {
+  const httplib::Headers auth{{"Authorization", std::string("Bearer ") + kAdminToken}};
+  EXPECT_EQ(client_->Post("/api/pipeline/pause", "", "application/json")->status, 401);
+  auto bad = client_->Post("/api/pipeline/pause", auth, "[1]", "application/json");
+  EXPECT_EQ(bad->status, 400) << bad->body;
+  auto paused = client_->Post("/api/pipeline/pause", auth, R"({"reason":"new script misroutes"})", "application/json");
+  ASSERT_EQ(paused->status, 200) << paused->body;
+  auto state = boost::json::parse(paused->body).as_object();
+  EXPECT_EQ(state.at("paused").as_bool(), true);
+  EXPECT_EQ(state.at("reason").as_string(), "new script misroutes");
+
+  ASSERT_EQ(PostZendesk(ZendeskTriggerBody("5151", "Where is my parcel?"), "pause-1")->status, 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  auto list = boost::json::parse(Admin("/api/events?instance=zd&ticket=5151")).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].as_object().at("state").as_string(), "pending");
+  state = boost::json::parse(Admin("/api/pipeline")).as_object();
+  EXPECT_EQ(state.at("paused").as_bool(), true);
+  EXPECT_EQ(state.at("pending").as_int64(), 1);
+  EXPECT_NE(Admin("/metrics").find("deskhook_pipeline_paused 1"), std::string::npos);
+
+  auto resumed = client_->Post("/api/pipeline/resume", auth, "", "application/json");
+  ASSERT_EQ(resumed->status, 200) << resumed->body;
+  EXPECT_EQ(boost::json::parse(resumed->body).as_object().at("paused").as_bool(), false);
+  std::string event_state;
+  for (int i = 0; i < 500 && event_state != "done"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    list = boost::json::parse(Admin("/api/events?instance=zd&ticket=5151")).as_array();
+    event_state = std::string(list[0].as_object().at("state").as_string());
+  }
+  EXPECT_EQ(event_state, "done");
+}
+
 TEST_F(ServerTest, NoopEndpointAnswers) {
   auto res = client_->Post("/noop", "{}", "application/json");
   ASSERT_TRUE(res);
