@@ -184,13 +184,13 @@ Status Pipeline::Reload(const scripts::RuntimeConfig& config) {
 
 void Pipeline::Drain(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (paused_.load()) {
-    auto pending = store_->CountPending();
-    log::Warn("processing is paused: pending events stay stored and are processed after a resume",
-              {{"pending", pending.ok() ? *pending : int64_t{-1}}});
-    return;
-  }
   while (std::chrono::steady_clock::now() < deadline) {
+    if (paused_.load()) {  // also when paused during the drain
+      auto pending = store_->CountPending();
+      log::Warn("processing is paused: pending events stay stored and are processed after a resume",
+                {{"pending", pending.ok() ? *pending : int64_t{-1}}});
+      return;
+    }
     Notify();
     auto pending = store_->CountPending();
     if (!pending.ok() || *pending == 0) return;

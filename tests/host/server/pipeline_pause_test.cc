@@ -140,6 +140,20 @@ TEST_F(PipelinePauseTest, DrainDoesNotWaitForAPausedPipelineAndStopLeavesEventsP
   EXPECT_EQ(store_->GetEvent(id).value().state, EventState::kPending);
 }
 
+TEST_F(PipelinePauseTest, APauseDuringADrainEndsTheDrain) {
+  auto p = NewPipeline();  // not started: its pending event cannot be processed, so Drain waits
+  Append("730", "inv-drain-pause");
+  std::thread pauser([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_TRUE(p->Pause("during drain").ok());
+  });
+  const auto started = std::chrono::steady_clock::now();
+  p->Drain(std::chrono::seconds(60));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  pauser.join();
+  EXPECT_TRUE(p->pause_state().paused);
+}
+
 TEST(PauseStateJsonTest, CarriesTheStateAndThePendingCountWhenKnown) {
   PauseState s{true, 1795338000000, "bad \"script\""};
   EXPECT_EQ(PauseStateJson(s, 3), R"({"paused":true,"since_ms":1795338000000,"reason":"bad \"script\"","pending":3})");
