@@ -20,6 +20,7 @@
 #include "host/metrics.h"
 #include "host/pipeline.h"
 #include "host/store.h"
+#include "host/wall_clock.h"
 #include "sentiment/sentiment.h"
 
 namespace deskhook {
@@ -46,10 +47,6 @@ class Daemon::Impl {
 };
 
 namespace {
-
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 void RegisterSecrets(const Config& c) {
   log::RegisterSecret(c.admin_token);

@@ -9,14 +9,10 @@
 #include "host/log.h"
 #include "host/metrics.h"
 #include "host/one_shot.h"
+#include "host/wall_clock.h"
 
 namespace deskhook {
 namespace {
-
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -81,7 +77,7 @@ Ingest::Ingest(Store* store, std::map<std::string, const Connector*> connectors,
       body_limit_(body_limit),
       on_stored_(std::move(on_stored)),
       clock_s_(std::move(clock_s)) {
-  if (!clock_s_) clock_s_ = [] { return NowMs() / 1000; };
+  if (!clock_s_) clock_s_ = [] { return WallMs() / 1000; };
 }
 
 const Connector* Ingest::Find(std::string_view instance) const {
@@ -136,7 +132,7 @@ void Ingest::HandleAsync(std::string_view instance, const HeaderMap& headers, st
     ne.dedupe_key = "sha256:" + Sha256Hex(body);
     ne.dedupe_by_hash = true;
   }
-  ne.received_ms = NowMs();
+  ne.received_ms = WallMs();
   ne.body = std::string(body);
   ne.meta_json = MetaJson(*event, headers);
   std::string ticket_id = ne.ticket_id;

@@ -11,12 +11,6 @@
 namespace deskhook {
 namespace outbox_internal {
 
-int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 bool MayHaveBeenApplied(const OutboxItem& item) {
   return item.last_error.find(kInFlight) != std::string::npos ||
          item.last_error.find(kAmbiguous) != std::string::npos;

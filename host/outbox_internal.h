@@ -19,10 +19,11 @@
 #include "host/http_sender.h"
 #include "host/outbox.h"
 #include "host/rate_limiter.h"
+#include "host/wall_clock.h"
 
 namespace deskhook::outbox_internal {
 
-int64_t WallMs();
+using deskhook::WallMs;  // host/wall_clock.h
 
 // last_error prefixes that mean "the helpdesk may have applied this call": a resend of a
 // non-idempotent call must be preceded by an effect check.

@@ -10,14 +10,10 @@
 
 #include "host/log.h"
 #include "host/metrics.h"
+#include "host/wall_clock.h"
 
 namespace deskhook {
 namespace {
-
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
 
 size_t StringBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
@@ -330,7 +326,7 @@ void Pipeline::WorkerLoop(Worker* w) {
       Work& work = batch[i];
       auto it = connectors_.find(work.stored.instance);
       const Connector* connector = it == connectors_.end() ? nullptr : it->second;
-      done.push_back(w->processor->Process(work.stored, connector, NowMs(), work.normalised.get(), history[i]));
+      done.push_back(w->processor->Process(work.stored, connector, WallMs(), work.normalised.get(), history[i]));
     }
     Status s = store_->CommitProcessedBatch(done);
     for (size_t i = 0; i < batch.size(); ++i) {
@@ -350,7 +346,7 @@ void Pipeline::WorkerLoop(Worker* w) {
     w->processor->AfterCommit();
     const double per_event = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / batch.size();
     bool any_calls = false;
-    const int64_t now_ms = NowMs();
+    const int64_t now_ms = WallMs();
     const std::string* labels_for = nullptr;  // the instance `labels` was made for
     std::string labels;
     for (size_t i = 0; i < batch.size(); ++i) {

@@ -3,6 +3,7 @@
 
 #include "host/log.h"
 #include "host/pipeline.h"
+#include "host/wall_clock.h"
 
 namespace deskhook {
 namespace json = boost::json;
@@ -11,15 +12,10 @@ namespace {
 constexpr const char* kNamespace = "";  // no script is named "": script names are file names
 constexpr const char* kKey = "pipeline.pause";
 
-int64_t NowMs() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
 Result<PauseState> LoadPauseState(Store* store) {
-  auto raw = store->KvGet(kNamespace, kKey, NowMs());
+  auto raw = store->KvGet(kNamespace, kKey, WallMs());
   if (!raw.ok()) return raw.status();
   PauseState state;
   if (!raw->has_value()) return state;
@@ -51,7 +47,7 @@ Status Pipeline::Pause(std::string reason) {
     if (pause_.paused) return Status::Ok();
   }
   next.paused = true;
-  next.since_ms = NowMs();
+  next.since_ms = WallMs();
   next.reason = std::move(reason);
   if (Status s = SavePauseState(store_, next); !s.ok()) return s;
   {

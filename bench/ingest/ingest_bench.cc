@@ -207,14 +207,13 @@ int main(int argc, char** argv) {
               1000.0 * (self2 - self1) / static_cast<double>(base.requests));
   // Ingest alone: the same webhooks with the pipeline paused (the events stay pending).
   std::optional<LoadResult> alone;
-  double server3 = server2, self3 = self2;
   if (paused_phase) {
     httplib::Client admin("127.0.0.1", port);
     auto res = admin.Post("/api/pipeline/pause", {{"Authorization", "Bearer bench-admin-token"}},
                           R"({"reason":"bench_ingest: ingest alone"})", "application/json");
     if (res && res->status == 200) {
       alone = RunLoad(port, connections, seconds, 0, 0, [&](int64_t i) { return webhook(i + 20'000'000); });
-      server3 = CpuMs(pid), self3 = CpuMs();
+      const double server3 = CpuMs(pid), self3 = CpuMs();
       Report("paused", *alone);
       std::printf("cpu per request, processing paused: webhooks server %.1f us + client %.1f us\n",
                   1000.0 * (server3 - server2) / static_cast<double>(alone->requests),

@@ -18,14 +18,7 @@ namespace {
 using testing::OpenOrFail;
 using testing::TempDir;
 
-std::string Body(const std::string& ticket) {
-  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + ticket +
-         R"(","subject":"Help","description":"Where is my order?","latest_comment":"Where is my order?",)"
-         R"("status":"new","priority":"normal","type":"question","tags":"","via":"Web form",)"
-         R"("created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"",)"
-         R"("requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},)"
-         R"("group":{"id":"","name":""},"brand":"Acme"}})";
-}
+using testing::ZendeskTicketCreatedBody;
 
 class PipelinePauseTest : public ::testing::Test {
  protected:
@@ -44,7 +37,7 @@ class PipelinePauseTest : public ::testing::Test {
                                       scorer_.get(), ProcessorHooks{});
   }
   int64_t Append(const std::string& ticket, const std::string& delivery) {
-    return store_->AppendEvent(testing::MakeEvent("zd", delivery, ticket, Body(ticket))).value().event_id;
+    return store_->AppendEvent(testing::MakeEvent("zd", delivery, ticket, ZendeskTicketCreatedBody(ticket))).value().event_id;
   }
   int64_t Pending() { return store_->CountPending().value(); }
   // Waits up to `ms` for `p` to have processed `n` events.

@@ -17,14 +17,7 @@ namespace {
 using testing::OpenOrFail;
 using testing::TempDir;
 
-std::string ZendeskBody(const std::string& ticket) {
-  return R"({"source":"zendesk-trigger","event":"ticket.created","ticket":{"id":")" + ticket +
-         R"(","subject":"Help","description":"Where is my order?","latest_comment":"Where is my order?",)"
-         R"("status":"new","priority":"normal","type":"question","tags":"","via":"Web form",)"
-         R"("created_at":"2026-11-22T09:00:00Z","updated_at":"2026-11-22T09:00:00Z","url":"https://acme.zendesk.com/agent/tickets/1",)"
-         R"("requester":{"id":"9001","name":"Dana","email":"dana@example.com"},"assignee":{"id":"","name":"","email":""},)"
-         R"("group":{"id":"","name":""},"brand":"Acme"}})";
-}
+using testing::ZendeskTicketCreatedBody;
 
 class ProcessorKvTest : public ::testing::Test {
  protected:
@@ -49,7 +42,7 @@ class ProcessorKvTest : public ::testing::Test {
     return std::move(p.value());
   }
   StoredEvent Append(const std::string& ticket) {
-    NewEvent e = testing::MakeEvent("zd", "d-" + ticket, ticket, ZendeskBody(ticket));
+    NewEvent e = testing::MakeEvent("zd", "d-" + ticket, ticket, ZendeskTicketCreatedBody(ticket));
     const int64_t id = store_->AppendEvent(e).value().event_id;
     return store_->GetEvent(id).value();
   }
